@@ -1,0 +1,160 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prws/prws/deadletter"
+	"github.com/prws/prws/queue"
+)
+
+// run is the worker loop: one batch at a time, in queue order, until ctx
+// is cancelled or the queue is closed.
+func (w *Worker) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	for ctx.Err() == nil {
+		b, err := w.src.NextBatch(ctx, w.opts.BatchSamples)
+		if err != nil {
+			if w.final(ctx, err) {
+				return
+			}
+			w.log.Error("read queue", "err", err)
+			if !w.wait(ctx, 0) {
+				return
+			}
+			continue
+		}
+		if !w.deliver(ctx, b) {
+			w.setLeft(b)
+			return
+		}
+	}
+}
+
+// final reports whether err from the Source ends the worker.
+func (w *Worker) final(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, queue.ErrClosed)
+}
+
+func (w *Worker) setLeft(b queue.Batch) {
+	b.Body = nil
+	w.mu.Lock()
+	w.left = &b
+	w.mu.Unlock()
+}
+
+// wait sleeps the next backoff step, or retryAfter when positive; false
+// when ctx ended it.
+func (w *Worker) wait(ctx context.Context, retryAfter time.Duration) bool {
+	return w.opts.Sleep(ctx, w.bo.Next(retryAfter)) == nil
+}
+
+// deliver sends b until it is delivered or dead-lettered, then
+// acknowledges it. It returns false, leaving b unacknowledged, when ctx
+// ends first or the queue is closed.
+func (w *Worker) deliver(ctx context.Context, b queue.Batch) bool {
+	body := w.encode(b.Body)
+	for {
+		res, ok := w.attempt(ctx, body, b.Tenant)
+		if !ok {
+			return false
+		}
+		switch res.Verdict {
+		case Delivered:
+			w.onDelivered(b)
+			return w.ack(ctx, b)
+		case DeadLetter:
+			w.onDeadLetter(b, res)
+			return w.park(ctx, b, res) && w.ack(ctx, b)
+		}
+		w.onRetry(res)
+		if !w.wait(ctx, RetryAfter(res.Err)) {
+			return false
+		}
+	}
+}
+
+func (w *Worker) onDelivered(b queue.Batch) {
+	w.m.samplesSent.Add(float64(b.Samples))
+	w.bo.Reset()
+	if w.opts.State.recordSuccess(b.Samples, w.opts.Now()) {
+		w.m.setUp(true)
+		w.log.Info("backend healthy again")
+	}
+}
+
+func (w *Worker) onRetry(res Result) {
+	w.m.retries.Inc()
+	msg := w.redact(res.Err.Error())
+	if w.opts.State.recordFailure(msg, w.opts.Now(), w.opts.RetryTimes, res.Auth) {
+		w.m.setUp(false)
+		w.log.Warn("backend unhealthy; retrying until it recovers", "err", msg, "code", res.Code)
+		return
+	}
+	w.log.Debug("send failed; retrying", "err", msg, "code", res.Code)
+}
+
+func (w *Worker) onDeadLetter(b queue.Batch, res Result) {
+	w.m.dlBatches.Inc()
+	w.m.dlSamples.Add(float64(b.Samples))
+	w.bo.Reset()
+	if w.opts.State.recordSuccess(0, w.opts.Now()) {
+		w.m.setUp(true)
+		w.log.Info("backend healthy again")
+	}
+	w.log.Warn("backend refused batch; dead-lettered", "status", res.Status,
+		"err", w.redact(res.Err.Error()), "first", b.First, "last", b.Last, "samples", b.Samples)
+}
+
+// park writes b to the dead-letter log, retrying a failed write (a full
+// disk) until it succeeds: the batch is acknowledged only once parked.
+// False when ctx ended first.
+func (w *Worker) park(ctx context.Context, b queue.Batch, res Result) bool {
+	if w.opts.DeadLetters == nil {
+		w.log.Error("no dead-letter log configured; refused batch discarded", "first", b.First, "last", b.Last)
+		return true
+	}
+	e := deadletter.Entry{
+		Time: w.opts.Now(), Backend: w.ep.Name, Status: res.Status, Message: deadLetterMessage(res),
+		Samples: b.Samples, First: b.First, Last: b.Last, Tenant: b.Tenant, Body: b.Body,
+	}
+	for {
+		err := w.opts.DeadLetters.Write(e)
+		if err == nil {
+			w.bo.Reset()
+			return true
+		}
+		w.log.Error("write dead letter; retrying", "err", err)
+		if !w.wait(ctx, 0) {
+			return false
+		}
+	}
+}
+
+func deadLetterMessage(res Result) string {
+	var he *HTTPError
+	if errors.As(res.Err, &he) {
+		return he.Message
+	}
+	return res.Err.Error()
+}
+
+// ack acknowledges b, retrying a failed Ack; false when ctx ended first or
+// the queue is closed.
+func (w *Worker) ack(ctx context.Context, b queue.Batch) bool {
+	for {
+		err := w.src.Ack(b)
+		if err == nil {
+			w.bo.Reset()
+			return true
+		}
+		if w.final(ctx, err) {
+			return false
+		}
+		w.log.Error("acknowledge batch; retrying", "err", err, "first", b.First, "last", b.Last)
+		if !w.wait(ctx, 0) {
+			return false
+		}
+	}
+}

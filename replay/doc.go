@@ -1,0 +1,38 @@
+// Package replay sends the batches of the durable queues to the backend
+// TSDBs over Prometheus remote write 1.0, retrying until each batch is
+// acknowledged.
+//
+// # Model
+//
+// One Worker per queue, that is per (backend, shard). A worker reads a
+// batch from its Source, snappy-encodes it once, POSTs it, and hands the
+// answer to Classify, the one place that decides its fate:
+//
+//   - 2xx: delivered; the batch is acknowledged and the cursor advances.
+//   - 5xx, 429, 408, 401, 403, network errors and timeouts: retried with
+//     capped exponential backoff and jitter (internal/backoff), honouring
+//     Retry-After, forever. A retryable error never drops data; a wrong
+//     password is fixed by the operator and the data is still there.
+//   - any other 4xx: the batch can never succeed; it is written to the
+//     backend's dead-letter log, counted, logged and acknowledged.
+//
+// # Concurrency
+//
+// A worker runs one goroutine and keeps exactly one batch in flight, so
+// batches reach a backend shard in queue order. The shard workers of one
+// backend share a *BackendState (health, last error, send rate) and all
+// workers share one *Metrics; both are safe for concurrent use.
+//
+// # Guarantees
+//
+// Delivery is at-least-once. Retries of a batch send byte-identical
+// bodies. A batch is acknowledged only after a 2xx or after it is durably
+// in the dead-letter log; Stop leaves the in-flight batch unacknowledged,
+// so the next start sends it again with the same boundaries. If Stop
+// interrupts the acknowledgement of a dead-lettered batch, the next start
+// dead-letters it a second time.
+//
+// URLs are redacted (RedactURL) before they reach logs, metrics, errors
+// or Status; backend names given in Endpoint.Name are trusted to be
+// redacted already.
+package replay

@@ -1,0 +1,78 @@
+package replay
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// DefaultTimeout is the per-request timeout (--remote_write_timeout).
+const DefaultTimeout = 5 * time.Second
+
+// Endpoint is one backend's remote-write receiver. Several workers (one
+// per shard) may share an Endpoint; NewWorker copies it and never writes
+// to it.
+type Endpoint struct {
+	// Name identifies the backend in logs, metrics and Status. It must
+	// not contain credentials. Default RedactURL(URL).
+	Name string
+	// URL is the remote-write URL, credentials included if any.
+	URL string
+	// Client sends the requests. Default: a client of the worker's own,
+	// with its own connection pool and Timeout, whose idle connections
+	// are closed by Stop.
+	Client *http.Client
+	// Timeout bounds one request, body read included. Default
+	// DefaultTimeout (5 s).
+	Timeout time.Duration
+	// Headers are added to every request. They cannot override the
+	// remote-write protocol headers.
+	Headers map[string]string
+	// UserAgent is sent as User-Agent. Default "prws".
+	UserAgent string
+}
+
+// withDefaults returns a copy of e with defaults applied and whether the
+// client is owned by the copy.
+func (e *Endpoint) withDefaults() (Endpoint, bool) {
+	c := *e
+	if c.Name == "" {
+		c.Name = RedactURL(c.URL)
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = "prws"
+	}
+	if c.Client != nil {
+		return c, false
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	c.Client = &http.Client{Transport: tr, Timeout: c.Timeout}
+	return c, true
+}
+
+// RedactURL returns raw fit for logs and metrics: the password and every
+// query value are replaced by "xxxxx" and the fragment is dropped. An
+// unparseable URL yields "invalid-url", never the raw text.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "invalid-url"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}

@@ -1,0 +1,86 @@
+package replay
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the replay metrics of every worker. Build once with
+// NewMetrics and share; safe for concurrent use.
+type Metrics struct {
+	samplesSent *prometheus.CounterVec   // backend, shard
+	sentBytes   *prometheus.CounterVec   // backend, shard
+	retries     *prometheus.CounterVec   // backend, shard
+	requests    *prometheus.CounterVec   // backend, code
+	dlSamples   *prometheus.CounterVec   // backend
+	dlBatches   *prometheus.CounterVec   // backend
+	up          *prometheus.GaugeVec     // backend
+	duration    *prometheus.HistogramVec // backend
+}
+
+// NewMetrics builds the replay metrics and registers them on reg; a nil
+// reg leaves them unregistered. It panics if they are already registered
+// on reg, a wiring bug.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	}
+	m := &Metrics{
+		samplesSent: counter("prws_remote_samples_sent_total", "Samples (and histograms) acknowledged by a backend.", "backend", "shard"),
+		sentBytes:   counter("prws_remote_sent_bytes_total", "Compressed request bytes sent to a backend, retries included.", "backend", "shard"),
+		retries:     counter("prws_remote_retries_total", "Send attempts that failed and will be retried.", "backend", "shard"),
+		requests:    counter("prws_remote_requests_total", "Remote-write requests by answer: HTTP status, network or timeout.", "backend", "code"),
+		dlSamples:   counter("prws_remote_dead_letter_samples_total", "Samples of batches a backend refused for good.", "backend"),
+		dlBatches:   counter("prws_remote_dead_letter_batches_total", "Batches a backend refused for good.", "backend"),
+		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "prws_backend_up", Help: "1 when the backend accepts requests, 0 after repeated failures.",
+		}, []string{"backend"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "prws_remote_request_duration_seconds", Help: "Duration of remote-write requests.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+		}, []string{"backend"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
+			m.dlSamples, m.dlBatches, m.up, m.duration)
+	}
+	return m
+}
+
+// shardMetrics are the series of one worker, resolved once.
+type shardMetrics struct {
+	m           *Metrics
+	backend     string
+	samplesSent prometheus.Counter
+	sentBytes   prometheus.Counter
+	retries     prometheus.Counter
+	dlSamples   prometheus.Counter
+	dlBatches   prometheus.Counter
+	up          prometheus.Gauge
+	duration    prometheus.Observer
+}
+
+func (m *Metrics) forShard(backend string, shard int) shardMetrics {
+	s := strconv.Itoa(shard)
+	return shardMetrics{
+		m: m, backend: backend,
+		samplesSent: m.samplesSent.WithLabelValues(backend, s),
+		sentBytes:   m.sentBytes.WithLabelValues(backend, s),
+		retries:     m.retries.WithLabelValues(backend, s),
+		dlSamples:   m.dlSamples.WithLabelValues(backend),
+		dlBatches:   m.dlBatches.WithLabelValues(backend),
+		up:          m.up.WithLabelValues(backend),
+		duration:    m.duration.WithLabelValues(backend),
+	}
+}
+
+func (s shardMetrics) request(code string) { s.m.requests.WithLabelValues(s.backend, code).Inc() }
+
+func (s shardMetrics) setUp(up bool) {
+	if up {
+		s.up.Set(1)
+	} else {
+		s.up.Set(0)
+	}
+}

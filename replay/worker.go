@@ -1,0 +1,108 @@
+package replay
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+
+	"github.com/prws/prws/internal/backoff"
+	"github.com/prws/prws/queue"
+)
+
+// Worker replays one queue (one backend shard) to its backend. Create
+// with NewWorker, then Start once and Stop once; both are safe to call
+// from any goroutine.
+type Worker struct {
+	ep        Endpoint // private copy, defaults applied
+	ownClient bool     // ep.Client was built by NewWorker; Stop closes its idle connections
+	urlErr    error    // non-nil when ep.URL does not parse; every send then fails
+	src       Source
+	opts      Options
+	m         shardMetrics
+	log       *slog.Logger
+
+	// Owned by the run goroutine.
+	bo  *backoff.Backoff
+	buf []byte // snappy encode buffer, reused across batches
+
+	mu      sync.Mutex // guards cancel, done, stopped, left
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when run returns; nil before Start
+	stopped bool
+	left    *queue.Batch // in-flight batch run gave up on (Body cleared)
+}
+
+// NewWorker returns a worker that sends src's batches to ep. ep and opts
+// are copied; neither is modified. It does no I/O.
+func NewWorker(ep *Endpoint, src Source, opts Options) *Worker {
+	e, own := ep.withDefaults()
+	o := opts.withDefaults(e.Name)
+	w := &Worker{
+		ep: e, ownClient: own, src: src, opts: o,
+		m:   o.Metrics.forShard(e.Name, o.Shard),
+		log: o.Logger.With("backend", e.Name, "shard", o.Shard),
+		bo:  o.backoff(),
+	}
+	if _, err := url.ParseRequestURI(e.URL); err != nil {
+		w.urlErr = fmt.Errorf("replay: invalid URL for backend %s", e.Name)
+	}
+	w.m.setUp(o.State.Up())
+	return w
+}
+
+// Start launches the worker's goroutine and returns at once. Calls after
+// the first, or after Stop, do nothing.
+func (w *Worker) Start() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done != nil || w.stopped {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan struct{})
+	go w.run(ctx, w.done)
+}
+
+// Stop cancels the in-flight request or wait and waits for the worker to
+// exit, or for ctx. The batch in flight, if any, stays unacknowledged in
+// the queue and is sent again by the next start; it is logged. Stop
+// returns ctx's error, wrapped, when the worker did not exit in time
+// (its goroutine then exits as soon as the Source or the HTTP client
+// honours the cancellation). Later calls return nil at once.
+func (w *Worker) Stop(ctx context.Context) error {
+	w.mu.Lock()
+	cancel, done, already := w.cancel, w.done, w.stopped
+	w.stopped = true
+	w.mu.Unlock()
+	if done == nil || already {
+		return nil
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("replay: stop backend %s shard %d: %w", w.ep.Name, w.opts.Shard, ctx.Err())
+	}
+	if w.ownClient {
+		w.ep.Client.CloseIdleConnections()
+	}
+	w.logStopped()
+	return nil
+}
+
+func (w *Worker) logStopped() {
+	w.mu.Lock()
+	left := w.left
+	w.mu.Unlock()
+	if left == nil {
+		w.log.Info("replay worker stopped")
+		return
+	}
+	w.log.Info("replay worker stopped; batch left unacknowledged for the next start",
+		"first", left.First, "last", left.Last, "samples", left.Samples)
+}
+
+// Status returns the shared backend state's snapshot.
+func (w *Worker) Status() Status { return w.opts.State.Status() }
