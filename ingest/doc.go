@@ -1,0 +1,50 @@
+// Package ingest is the receive side of prws: the HTTP handler that accepts
+// Prometheus remote-write 1.0 requests, validates them, routes every series
+// onto the (backend, shard) queues chosen by the ring, and answers only once
+// those queues report the data durable.
+//
+// # Hot path
+//
+// The snappy-decoded body is walked at the protobuf wire level. Each
+// TimeSeries is validated in full (wire types of every nested field, label
+// rules, optional size caps), hashed in sorted label order, and its raw
+// bytes (tag, length and body exactly as received) are copied into the
+// payload of every target it routes to. Concatenated TimeSeries entries are
+// themselves a valid WriteRequest, so a queue record can be replayed as is.
+// Series whose labels arrive unsorted are re-emitted with their Label entries
+// permuted into order, everything else untouched. Only series that must be
+// rewritten (external labels to merge in, Options.ForceSelfTimestamp) take
+// the slow path: a full gogo decode, rewrite and re-encode of that one
+// series. Per-request scratch (buffers, label offsets, hashers, accumulators)
+// lives in a pooled state, so the steady state allocates nothing per series.
+//
+// # Processing order
+//
+// A request is handled in three passes: (1) decode and validate every series
+// and metadata entry, computing hashes; (2) apply the series limiter and the
+// ring, filling per-target accumulators split at series boundaries into
+// records of at most Options.BatchSamples samples; (3) submit every target's
+// records and wait for all of them. Nothing is submitted, and the limiter is
+// not consulted, before the whole request has been validated: a bad request
+// touches no queue.
+//
+// # Concurrency
+//
+// A Handler is safe for concurrent use; each request owns its pooled state.
+// The routing (ring, hashers, targets, health) is swapped atomically with
+// SetRouting and read once per request, so a request is routed entirely with
+// one configuration. Targets and the Limiter must be safe for concurrent use.
+//
+// # Guarantees
+//
+// 204 means every target touched by the request reported its records
+// durable. Every submit error (queue full, closed, disk full, I/O) becomes
+// 503 with Retry-After, as do overload and not-ready states; never 429 and
+// never a 2xx that was not earned. Bad input gets 4xx with a message naming
+// the series index and label. Once records are submitted the handler waits
+// for every done signal even when the client has gone away, so no queue
+// writer is left blocked and the answer, though moot, stays truthful.
+//
+// Not provided: remote-write 2.0 (answered 415 for now), compression other
+// than snappy, deduplication of series repeated within or across requests.
+package ingest

@@ -1,0 +1,24 @@
+package ingest
+
+// submit hands every touched target its records and waits for all of them,
+// whatever happens to the client: the records may already be durable, and a
+// queue writer must never be left blocked on an unread done channel. It
+// returns the first error reported, or nil when every target succeeded.
+func (s *reqState) submit(tenant string) error {
+	touched := s.place.touched
+	if len(touched) == 0 {
+		return nil
+	}
+	done := s.doneChan(len(touched))
+	for _, i := range touched {
+		a := &s.place.accs[i]
+		a.target.Submit(a.records(tenant), done)
+	}
+	var first error
+	for range touched {
+		if err := <-done; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
