@@ -35,7 +35,9 @@ func series(fields ...raw) raw {
 
 func lab(name, value string) raw { return raw(nil).bytes(1, label(name, value)) }
 
-func sample() raw { return raw(nil).bytes(2, raw(nil).tag(1, wtFixed64).fixed64(0).tag(2, wtVarint).varint(1)) }
+func sample() raw {
+	return raw(nil).bytes(2, raw(nil).tag(1, wtFixed64).fixed64(0).tag(2, wtVarint).varint(1))
+}
 
 func TestBadInputs(t *testing.T) {
 	caps := Options{MaxLabelNameLen: 8, MaxLabelValueLen: 10, MaxLabelsPerSeries: 3}
