@@ -1,0 +1,109 @@
+package router
+
+// stackScores is the ring size up to which Lookup computes every score
+// once, in a stack array, instead of once per replica.
+const stackScores = 32
+
+// Lookup appends to dst the indexes (into the ids given to New) of the
+// backends series hash h goes to, most preferred first, and returns it.
+// health may be nil (all up). When fewer than replicas backends are up,
+// down backends fill the remaining places in ring order; when none is up,
+// the answer is as if all were up.
+//
+// Lookup does not allocate when dst has room for Replicas() more elements.
+// It costs N score computations (N·R above 32 backends) and O(N·R)
+// comparisons for N backends and R replicas.
+func (r *Ring) Lookup(h uint64, health Health, dst []int) []int {
+	var cache [stackScores]uint64
+	var scores []uint64
+	if len(r.ids) <= stackScores {
+		scores = cache[:len(r.ids)]
+		for i := range scores {
+			scores[i] = r.score(h, i)
+		}
+	}
+	s := selector{r: r, h: h, scores: scores, base: len(dst)}
+	if health == nil {
+		return s.pick(nil, false, dst)
+	}
+	dst = s.pick(health, true, dst)
+	if len(dst)-s.base < r.replicas {
+		dst = s.pick(health, false, dst)
+	}
+	if len(dst)-s.base < r.replicas {
+		// Only reachable when health changed its answers during this call.
+		dst = s.pick(nil, false, dst)
+	}
+	return dst
+}
+
+// selector is the state of one Lookup.
+type selector struct {
+	r      *Ring
+	h      uint64
+	scores []uint64 // scores[i] of backend i, or nil to compute on demand
+	base   int      // the picks are dst[base:]
+}
+
+func (s *selector) rank(i int) rank {
+	if s.scores != nil {
+		return rank{s.scores[i], s.r.ids[i]}
+	}
+	return rank{s.r.score(s.h, i), s.r.ids[i]}
+}
+
+// rank orders candidates: a higher score wins, equal scores go to the
+// smaller id. It is a strict total order because ids are distinct.
+type rank struct {
+	score uint64
+	id    string
+}
+
+func (a rank) before(b rank) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.id < b.id
+}
+
+// pick appends, in rank order, the best backends whose health equals up
+// (any backend when health is nil) until dst[base:] holds replicas
+// entries or no candidate is left. Each round selects the best candidate
+// ranked strictly after the previous pick, so no backend is picked twice
+// within one call; dst[base:] is checked as well, so a backend whose health
+// flips between two calls of one Lookup is not added twice.
+func (s *selector) pick(health Health, up bool, dst []int) []int {
+	var prev rank
+	first := true
+	for len(dst)-s.base < s.r.replicas {
+		best, bestRank := -1, rank{}
+		for i := range s.r.ids {
+			cand := s.rank(i)
+			if !first && !prev.before(cand) {
+				continue
+			}
+			if best >= 0 && !cand.before(bestRank) {
+				continue
+			}
+			if health != nil && health.Up(i) != up || contains(dst[s.base:], i) {
+				continue
+			}
+			best, bestRank = i, cand
+		}
+		if best < 0 {
+			return dst
+		}
+		dst = append(dst, best)
+		prev, first = bestRank, false
+	}
+	return dst
+}
+
+func contains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
