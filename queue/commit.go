@@ -1,0 +1,188 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tidwall/wal"
+)
+
+// group is one group commit: the encoded records of every Submit that
+// arrived while the previous group was being written, and their waiters.
+type group struct {
+	batch   wal.Batch
+	waiters []chan<- error
+	records int
+	samples int
+	bytes   int    // on-disk bytes (wal length prefixes included)
+	last    uint64 // index of the group's last record
+	cumLast uint64 // cumulative samples through last
+}
+
+// reset empties g for reuse.
+func (g *group) reset() {
+	g.batch.Clear()
+	clear(g.waiters)
+	g.waiters = g.waiters[:0]
+	g.records, g.samples, g.bytes = 0, 0, 0
+}
+
+// Append makes recs durable (group commit) and blocks until they are
+// fsynced or failed. ctx only bounds the wait: when it ends first, Append
+// returns ctx.Err() and the records may still become durable. Safe for
+// concurrent use.
+func (q *Queue) Append(ctx context.Context, recs []Record) error {
+	done := make(chan error, 1)
+	q.Submit(recs, done)
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Submit is the asynchronous form of Append: it assigns indexes, encodes
+// recs (copying their payloads; the caller may reuse its buffers at once)
+// into the next commit group and returns without waiting for the disk.
+// Exactly one value is later sent on done: nil once every record is
+// fsynced, or the error that failed them (ErrClosed, ErrFull,
+// ErrInvalidRecord, a write error, ErrDiskFull for ENOSPC). done must be
+// buffered so the sender never blocks. Safe for concurrent use.
+func (q *Queue) Submit(recs []Record, done chan<- error) {
+	if err := validateRecords(recs); err != nil {
+		done <- fmt.Errorf("queue %s: %w", q.opts.Name, err)
+		return
+	}
+	q.mu.Lock()
+	if err := q.admitLocked(); err != nil || len(recs) == 0 {
+		q.mu.Unlock()
+		done <- err
+		return
+	}
+	q.encodeLocked(recs, time.Now().UnixMilli())
+	q.next.waiters = append(q.next.waiters, done)
+	q.mu.Unlock()
+	signal(q.kick)
+}
+
+// admitLocked decides whether a Submit may join the forming group. A
+// retired log is reopened here, so a Submit after a failed reopen retries
+// it.
+func (q *Queue) admitLocked() error {
+	if q.closed {
+		return ErrClosed
+	}
+	if q.brokenErr != nil {
+		if err := q.reopenLocked(); err != nil {
+			return fmt.Errorf("queue %s: log unavailable: %w", q.opts.Name, err)
+		}
+	}
+	if max := q.opts.MaxBytes; max > 0 && q.diskBytes.Load()+int64(q.next.bytes) >= max {
+		return fmt.Errorf("queue %s: %w (budget %d bytes)", q.opts.Name, ErrFull, max)
+	}
+	return nil
+}
+
+// encodeLocked assigns indexes and cumulative counts to recs and appends
+// their envelopes to the forming group.
+func (q *Queue) encodeLocked(recs []Record, nowMs int64) {
+	g := q.next
+	for i := range recs {
+		r := &recs[i]
+		q.cumNext += uint64(r.Samples)
+		e := Envelope{Kind: r.Kind, Index: q.nextIndex, AppendedMs: nowMs,
+			Samples: uint32(r.Samples), CumSamples: q.cumNext}
+		q.scratch = appendRecord(q.scratch[:0], &e, r.Tenant, r.Payload)
+		g.batch.Write(q.nextIndex, q.scratch)
+		g.records++
+		g.samples += r.Samples
+		g.bytes += len(q.scratch) + uvarintLen(len(q.scratch))
+		g.last, g.cumLast = q.nextIndex, q.cumNext
+		q.nextIndex++
+	}
+}
+
+// uvarintLen is the size of the wal's length prefix for n bytes.
+func uvarintLen(n int) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
+}
+
+// writer is the queue's commit goroutine: it writes one group at a time
+// and drains what was submitted before Close.
+func (q *Queue) writer() {
+	defer q.wg.Done()
+	spare := &group{}
+	for {
+		select {
+		case <-q.kick:
+		case <-q.stop:
+			for q.commitNext(&spare) {
+			}
+			return
+		}
+		for q.commitNext(&spare) {
+		}
+	}
+}
+
+// commitNext swaps out the forming group, writes it with one WriteBatch
+// (one fsync) and reports the result to its waiters. It returns false
+// when there was nothing to write.
+func (q *Queue) commitNext(spare **group) bool {
+	q.mu.Lock()
+	g := q.next
+	if len(g.waiters) == 0 {
+		q.mu.Unlock()
+		return false
+	}
+	q.next, *spare = *spare, nil
+	l, write := q.wlog, q.writeBatch
+	q.mu.Unlock()
+
+	err := errors.New("log unavailable")
+	if l != nil {
+		start := time.Now()
+		err = write(l, &g.batch)
+		q.m.fsync.Observe(time.Since(start).Seconds())
+		q.fsyncs.Add(1)
+	}
+	q.finish(g, l, err)
+	g.reset()
+	*spare = g
+	return true
+}
+
+// finish publishes a committed group or, on error, retires the log, and
+// then answers every waiter.
+func (q *Queue) finish(g *group, used *wal.Log, err error) {
+	var failed []chan<- error
+	q.mu.Lock()
+	if err == nil {
+		q.durable, q.cumDurable = g.last, g.cumLast
+		q.diskBytes.Add(int64(g.bytes))
+	} else {
+		err = classifyWriteErr(q.opts.Name, err)
+		failed = q.retireLocked(err, used)
+	}
+	q.mu.Unlock()
+	if err == nil {
+		q.m.group.Observe(float64(len(g.waiters)))
+		q.m.records.Add(float64(g.records))
+		q.m.samples.Add(float64(g.samples))
+		q.m.bytes.Add(float64(g.bytes))
+		signal(q.appended)
+	}
+	for _, w := range g.waiters {
+		w <- err
+	}
+	for _, w := range failed {
+		w <- err
+	}
+}

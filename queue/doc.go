@@ -1,0 +1,45 @@
+// Package queue is prws' durable FIFO: one on-disk queue per (backend,
+// shard), built on github.com/tidwall/wal.
+//
+// # Records
+//
+// Every wal entry holds one record wrapped in a versioned envelope (see
+// EncodeRecord): magic, version, kind, flags, a CRC-32C, the record's own
+// wal index, the append time, its sample count and the queue's cumulative
+// sample count. A record whose envelope does not check out is skipped and
+// counted (Stats.Corrupt, the corrupt-records metric); it is never
+// delivered and never crashes the process.
+//
+// # Write side
+//
+// Submit and Append are safe for concurrent use. Records submitted while a
+// group is being fsynced form the next group: one writer goroutine per
+// queue writes a whole group with one wal.WriteBatch (one fsync) and only
+// then reports success to every submitter. A write or fsync error fails the
+// group (and the one forming), retires the wal instance and reopens it
+// from disk; a wal that saw an error is never written again.
+//
+// # Replay side
+//
+// NextBatch and Ack must be called from one goroutine. The cursor file
+// holds the acknowledged index and the bounds of the batch in flight, so
+// after a crash the first batch has exactly the bounds it had before.
+// Delivery is at-least-once.
+//
+// # Disk and memory
+//
+// Open repairs the directory first (repair.go): a torn, zero-filled or
+// garbage tail is cut, a broken or missing older segment is padded with
+// tombstone records so indexes stay continuous. Segments wholly below the
+// cursor are removed lazily, a few at a time, never per batch. Memory per
+// queue is bounded by about two segments (the wal keeps the tail segment
+// and one cached segment in memory) plus the commit group being formed,
+// whatever the backlog on disk.
+//
+// # Guarantees and limits
+//
+// A nil from Submit/Append means the records are fsynced. A failed group
+// may still have partly reached the disk; those records are delivered too
+// (at-least-once, the sender retries). Nothing fsynced is removed before
+// it has been acknowledged by Ack.
+package queue

@@ -1,0 +1,75 @@
+package queue
+
+import (
+	"log/slog"
+	"path/filepath"
+	"time"
+)
+
+// Options configures a Queue. The zero value works; Open applies the
+// defaults to a private copy and never writes back into the caller's
+// struct.
+type Options struct {
+	// SegmentBytes is the target size of a wal segment file. Memory per
+	// queue is about twice this (the tail segment plus one cached
+	// segment). Smaller segments free disk sooner after acknowledgement;
+	// larger ones mean fewer files. Default 4 MiB.
+	SegmentBytes int
+	// MaxBytes is the on-disk budget of the queue. When its segment files
+	// reach it, Submit/Append fail with ErrFull until replay frees space.
+	// 0 (the default) means unlimited.
+	MaxBytes int64
+	// Name labels the queue in metrics and logs. Default: the last two
+	// elements of the queue directory ("<backend-id>/<shard>").
+	Name string
+	// Logger receives repair, retirement and cursor messages. Default:
+	// discard.
+	Logger *slog.Logger
+	// Metrics may be nil (no metrics).
+	Metrics *Metrics
+	// AckFlushInterval is how long an acknowledgement may stay in memory
+	// when no next batch persists it. Default 1s. A crash in that window
+	// resends the acknowledged batch (at-least-once).
+	AckFlushInterval time.Duration
+	// TruncateSegments is how many whole acknowledged segments accumulate
+	// before they are removed; removal copies the segment holding the
+	// cursor, so this bounds that write amplification. Default 4.
+	TruncateSegments int
+}
+
+const (
+	defaultSegmentBytes     = 4 << 20
+	defaultAckFlush         = time.Second
+	defaultTruncateSegments = 4
+)
+
+// withDefaults returns a copy of o with the defaults applied for dir.
+func (o Options) withDefaults(dir string) Options {
+	if o.SegmentBytes <= 0 {
+		o.SegmentBytes = defaultSegmentBytes
+	}
+	if o.Name == "" {
+		o.Name = defaultName(dir)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Logger = o.Logger.With("queue", o.Name)
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	if o.AckFlushInterval <= 0 {
+		o.AckFlushInterval = defaultAckFlush
+	}
+	if o.TruncateSegments <= 0 {
+		o.TruncateSegments = defaultTruncateSegments
+	}
+	return o
+}
+
+// defaultName is the last two path elements of dir.
+func defaultName(dir string) string {
+	clean := filepath.Clean(dir)
+	parent := filepath.Base(filepath.Dir(clean))
+	return filepath.ToSlash(filepath.Join(parent, filepath.Base(clean)))
+}

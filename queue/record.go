@@ -1,0 +1,147 @@
+package queue
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math"
+)
+
+// Kind says what a record's payload holds.
+type Kind uint8
+
+const (
+	// KindSeries: concatenated remote-write 1.0 WriteRequest field-1
+	// (TimeSeries) entries, tag and length included.
+	KindSeries Kind = 1
+	// KindMetadata: concatenated WriteRequest field-3 (MetricMetadata) entries.
+	KindMetadata Kind = 2
+	// KindTombstone marks an index whose record was lost (written by
+	// repair to keep indexes continuous). It is never delivered and is
+	// counted as corrupt when skipped. Submit refuses it.
+	KindTombstone Kind = 0x7f
+)
+
+const (
+	recordMagic   = 0xb7
+	recordVersion = 1
+	// Envelope layout (little-endian):
+	//   0 magic, 1 version, 2 kind, 3 flags, 4..8 CRC-32C of bytes 8..end,
+	//   8 index u64, 16 append time unix ms i64, 24 samples u32,
+	//   28 cumulative samples u64, 36 tenant length u16, 38 tenant,
+	//   payload length u32, payload.
+	crcOffset    = 4
+	tenantOffset = 38
+	// RecordOverhead is the size of an envelope with empty tenant and
+	// payload.
+	RecordOverhead = tenantOffset + 4
+)
+
+// castagnoli is the CRC-32C table; read-only after package initialisation.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Envelope is one record as stored in the wal.
+type Envelope struct {
+	Kind       Kind
+	Flags      uint8
+	Index      uint64 // the record's wal index
+	AppendedMs int64  // append time, unix milliseconds
+	Samples    uint32 // samples + histograms in Payload
+	CumSamples uint64 // queue samples up to and including this record
+	Tenant     []byte
+	Payload    []byte
+}
+
+// EncodedSize is the number of bytes EncodeRecord appends for e.
+func (e *Envelope) EncodedSize() int {
+	return RecordOverhead + len(e.Tenant) + len(e.Payload)
+}
+
+// EncodeRecord appends the envelope of e to dst and returns the extended
+// slice. Tenant must be shorter than 64 KiB and Payload shorter than
+// 4 GiB (Submit checks this). It does not retain e's slices.
+func EncodeRecord(dst []byte, e *Envelope) []byte {
+	return appendRecord(dst, e, e.Tenant, e.Payload)
+}
+
+// appendRecord encodes e's header fields with tenant and payload (e's own
+// Tenant and Payload are ignored), so Submit can pass a string tenant
+// without converting it.
+func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload []byte) []byte {
+	start := len(dst)
+	dst = append(dst, recordMagic, recordVersion, byte(e.Kind), e.Flags, 0, 0, 0, 0)
+	dst = binary.LittleEndian.AppendUint64(dst, e.Index)
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(e.AppendedMs))
+	dst = binary.LittleEndian.AppendUint32(dst, e.Samples)
+	dst = binary.LittleEndian.AppendUint64(dst, e.CumSamples)
+	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(tenant)))
+	dst = append(dst, tenant...)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
+	dst = append(dst, payload...)
+	rec := dst[start:]
+	binary.LittleEndian.PutUint32(rec[crcOffset:], crc32.Checksum(rec[crcOffset+4:], castagnoli))
+	return dst
+}
+
+// DecodeRecord parses one envelope. The returned Tenant and Payload alias
+// b: the caller must copy them to keep them past b's lifetime. Any
+// mismatch (magic, version, CRC, lengths) returns an error wrapping
+// ErrCorruptRecord; DecodeRecord never panics, whatever b holds.
+func DecodeRecord(b []byte) (Envelope, error) {
+	if len(b) < RecordOverhead {
+		return Envelope{}, fmt.Errorf("%w: %d bytes, shorter than the header", ErrCorruptRecord, len(b))
+	}
+	if b[0] != recordMagic || b[1] != recordVersion {
+		return Envelope{}, fmt.Errorf("%w: bad magic/version %#x/%d", ErrCorruptRecord, b[0], b[1])
+	}
+	if got, want := crc32.Checksum(b[crcOffset+4:], castagnoli), binary.LittleEndian.Uint32(b[crcOffset:]); got != want {
+		return Envelope{}, fmt.Errorf("%w: crc %08x, want %08x", ErrCorruptRecord, got, want)
+	}
+	tlen := int(binary.LittleEndian.Uint16(b[36:]))
+	if len(b) < RecordOverhead+tlen {
+		return Envelope{}, fmt.Errorf("%w: tenant length %d overruns the record", ErrCorruptRecord, tlen)
+	}
+	plenOff := tenantOffset + tlen
+	plen := uint64(binary.LittleEndian.Uint32(b[plenOff:]))
+	if uint64(len(b)-plenOff-4) != plen {
+		return Envelope{}, fmt.Errorf("%w: payload length %d, record has %d", ErrCorruptRecord, plen, len(b)-plenOff-4)
+	}
+	return Envelope{
+		Kind:       Kind(b[2]),
+		Flags:      b[3],
+		Index:      binary.LittleEndian.Uint64(b[8:]),
+		AppendedMs: int64(binary.LittleEndian.Uint64(b[16:])),
+		Samples:    binary.LittleEndian.Uint32(b[24:]),
+		CumSamples: binary.LittleEndian.Uint64(b[28:]),
+		Tenant:     b[tenantOffset:plenOff:plenOff],
+		Payload:    b[plenOff+4:],
+	}, nil
+}
+
+// deliverable reports whether e carries data for a backend.
+func (e *Envelope) deliverable() bool {
+	return e.Kind == KindSeries || e.Kind == KindMetadata
+}
+
+// validateRecords checks that every record fits the envelope.
+func validateRecords(recs []Record) error {
+	for i := range recs {
+		r := &recs[i]
+		switch {
+		case r.Kind != KindSeries && r.Kind != KindMetadata:
+			return fmt.Errorf("%w: record %d: kind %d", ErrInvalidRecord, i, r.Kind)
+		case len(r.Tenant) > math.MaxUint16:
+			return fmt.Errorf("%w: record %d: tenant of %d bytes", ErrInvalidRecord, i, len(r.Tenant))
+		case uint64(len(r.Payload)) >= math.MaxUint32:
+			return fmt.Errorf("%w: record %d: payload of %d bytes", ErrInvalidRecord, i, len(r.Payload))
+		case r.Samples < 0 || uint64(r.Samples) > math.MaxUint32:
+			return fmt.Errorf("%w: record %d: %d samples", ErrInvalidRecord, i, r.Samples)
+		}
+	}
+	return nil
+}
+
+// tombstone returns the envelope repair writes for a lost index.
+func tombstone(index uint64) []byte {
+	return EncodeRecord(nil, &Envelope{Kind: KindTombstone, Index: index})
+}

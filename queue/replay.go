@@ -1,0 +1,227 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// maxScan bounds the records one batch may span (skipped ones included),
+// so a long run of tombstones is crossed in bounded steps.
+const maxScan = 1 << 16
+
+// errUnavailable reports that the log is retired and not reopened yet;
+// NextBatch waits for the reopen.
+var errUnavailable = errors.New("log unavailable")
+
+// Batch is a run of consecutive records handed to replay.
+type Batch struct {
+	First, Last uint64 // record indexes, inclusive
+	Tenant      string
+	Samples     int
+	Records     int // delivered records; skipped (corrupt) ones are not counted
+	// Body is the uncompressed remote-write 1.0 WriteRequest: the
+	// concatenated payloads. It is owned by the queue and valid until the
+	// next NextBatch call.
+	Body []byte
+
+	cumLast uint64 // cumulative samples through the last delivered record
+}
+
+// NextBatch blocks until records past the acknowledged cursor are durable
+// (or ctx ends, or the queue closes: ErrClosed) and returns the next
+// batch: consecutive records from the cursor with the tenant of the
+// first, stopping before the record that would push the batch past
+// maxSamples (a record counts at least 1; a batch has at least one
+// record). Corrupt records and tombstones are skipped and counted. The
+// batch bounds are fsynced to the cursor file before NextBatch returns;
+// until Ack, and after a crash, NextBatch returns exactly these bounds
+// again. Only one goroutine may call NextBatch and Ack.
+func (q *Queue) NextBatch(ctx context.Context, maxSamples int) (Batch, error) {
+	for {
+		select {
+		case <-q.stop:
+			return Batch{}, ErrClosed
+		default:
+		}
+		b, ok, err := q.formBatch(max(maxSamples, 1))
+		if err != nil || ok {
+			return b, err
+		}
+		select {
+		case <-ctx.Done():
+			return Batch{}, ctx.Err()
+		case <-q.stop:
+			return Batch{}, ErrClosed
+		case <-q.appended:
+		}
+	}
+}
+
+// formBatch forms, persists and returns the next batch; ok is false when
+// nothing is pending. Runs of skipped records are passed over.
+func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
+	for {
+		q.curMu.Lock()
+		cur := q.cur
+		q.curMu.Unlock()
+		q.mu.Lock()
+		durable := q.durable
+		q.mu.Unlock()
+
+		pinned := cur.inflight() && cur.last <= durable
+		limit := durable
+		b = Batch{First: cur.acked + 1}
+		if pinned {
+			limit = cur.last
+		} else if cur.acked >= durable {
+			q.maybeTruncate()
+			return Batch{}, false, nil
+		}
+		err = q.collect(&b, limit, maxSamples, pinned)
+		if errors.Is(err, errUnavailable) {
+			return Batch{}, false, nil
+		}
+		if err != nil {
+			return Batch{}, false, fmt.Errorf("queue %s: read: %w", q.opts.Name, err)
+		}
+		if b.Records == 0 {
+			q.skipTo(b.Last)
+			continue
+		}
+		if err := q.startInflight(b); err != nil {
+			return Batch{}, false, err
+		}
+		q.maybeTruncate()
+		return b, true, nil
+	}
+}
+
+// collect reads records b.First..limit into b. Unless pinned (bounds
+// fixed by the cursor), it stops before a record of another tenant or one
+// that would exceed maxSamples.
+func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) error {
+	q.readMu.Lock()
+	defer q.readMu.Unlock()
+	l := q.wlog
+	if l == nil {
+		return errUnavailable
+	}
+	q.body = q.body[:0]
+	var tenant []byte
+	weight := 0
+	for i := b.First; i <= limit && (pinned || i-b.First < maxScan); i++ {
+		e, ok, err := readEnvelope(l, i)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			q.corrupt.Add(1)
+			q.m.corrupt.Inc()
+			b.Last = i
+			continue
+		}
+		w := max(int(e.Samples), 1)
+		if !pinned && b.Records > 0 && (!bytes.Equal(e.Tenant, tenant) || weight+w > maxSamples) {
+			break
+		}
+		if b.Records == 0 {
+			tenant, b.Tenant = e.Tenant, string(e.Tenant)
+		}
+		q.body = append(q.body, e.Payload...)
+		b.Records++
+		b.Samples += int(e.Samples)
+		weight += w
+		b.Last, b.cumLast = i, e.CumSamples
+	}
+	b.Body = q.body
+	return nil
+}
+
+// skipTo acknowledges a run of skipped records up to last (in memory; the
+// flusher or the next batch persists it).
+func (q *Queue) skipTo(last uint64) {
+	q.curMu.Lock()
+	q.cur = cursorState{acked: last}
+	q.curMu.Unlock()
+	signal(q.acked)
+}
+
+// startInflight records b as the batch in flight and persists it together
+// with any pending acknowledgement (one fsync).
+func (q *Queue) startInflight(b Batch) error {
+	q.curMu.Lock()
+	defer q.curMu.Unlock()
+	q.cur.first, q.cur.last = b.First, b.Last
+	if err := q.persistLocked(); err != nil {
+		return fmt.Errorf("queue %s: %w", q.opts.Name, err)
+	}
+	return nil
+}
+
+// Ack marks b (the batch in flight) delivered and advances the cursor in
+// memory; the next NextBatch persists it with the next bounds, or the
+// flusher after Options.AckFlushInterval, or Close. It does not block on
+// the disk. Only the NextBatch goroutine may call it.
+func (q *Queue) Ack(b Batch) error {
+	q.curMu.Lock()
+	defer q.curMu.Unlock()
+	select {
+	case <-q.stop:
+		return ErrClosed
+	default:
+	}
+	if !q.cur.inflight() || b.First != q.cur.first || b.Last != q.cur.last {
+		return fmt.Errorf("queue %s: %w: ack %d..%d, in flight %d..%d",
+			q.opts.Name, ErrAckMismatch, b.First, b.Last, q.cur.first, q.cur.last)
+	}
+	q.cur = cursorState{acked: b.Last}
+	q.cumAcked = b.cumLast
+	signal(q.acked)
+	return nil
+}
+
+// persist writes the cursor if it changed since the last write.
+func (q *Queue) persist() error {
+	q.curMu.Lock()
+	defer q.curMu.Unlock()
+	return q.persistLocked()
+}
+
+// persistLocked writes q.cur unless the file already holds it. Callers
+// hold curMu.
+func (q *Queue) persistLocked() error {
+	if q.cur == q.saved {
+		return nil
+	}
+	if err := q.cursor.write(q.cur); err != nil {
+		return err
+	}
+	q.saved = q.cur
+	return nil
+}
+
+// ackFlusher persists an acknowledgement that no next batch persisted
+// within AckFlushInterval, then lets truncation run.
+func (q *Queue) ackFlusher() {
+	defer q.wg.Done()
+	t := time.NewTimer(q.opts.AckFlushInterval)
+	t.Stop()
+	for {
+		select {
+		case <-q.stop:
+			t.Stop()
+			return
+		case <-q.acked:
+			t.Reset(q.opts.AckFlushInterval)
+		case <-t.C:
+			if err := q.persist(); err != nil {
+				q.log.Error("persisting the cursor failed", "err", err)
+				continue
+			}
+			q.maybeTruncate()
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package queue
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// maybeTruncate removes acknowledged segments lazily: once whole segments
+// below the persisted cursor number at least Options.TruncateSegments, it
+// truncates the wal's front to the first index of the segment holding
+// acked+1; when the queue is fully drained and spans more than one
+// segment, it empties the log. Only the persisted cursor counts, so a
+// crash never finds records missing that the cursor still wants. Safe for
+// concurrent use; a call finding another one running returns at once.
+func (q *Queue) maybeTruncate() {
+	if !q.truncMu.TryLock() {
+		return
+	}
+	defer q.truncMu.Unlock()
+	q.curMu.Lock()
+	acked := q.saved.acked
+	q.curMu.Unlock()
+	if acked == q.lastTrunc {
+		return
+	}
+	q.lastTrunc = acked
+	q.mu.Lock()
+	last := q.durable
+	q.mu.Unlock()
+	segs, err := q.sizes.list(q.dir)
+	if err != nil {
+		q.log.Warn("listing segments for truncation failed", "err", err)
+		return
+	}
+	if target := truncateTarget(segs, acked, last, q.opts.TruncateSegments); target != 0 {
+		q.truncateFront(target)
+	}
+}
+
+// truncateTarget returns the index TruncateFront should be called with,
+// or 0 for none. segs must be ascending.
+func truncateTarget(segs []segFile, acked, last uint64, minSegments int) uint64 {
+	if len(segs) == 0 {
+		return 0
+	}
+	if acked >= last {
+		if len(segs) > 1 {
+			return last + 1
+		}
+		return 0
+	}
+	k := 0
+	for k+1 < len(segs) && segs[k+1].index <= acked+1 {
+		k++
+	}
+	if k >= minSegments {
+		return segs[k].index
+	}
+	return 0
+}
+
+// truncateFront runs the wal truncation. A failed truncation leaves the
+// wal instance unusable, so it is retired like after a write error.
+func (q *Queue) truncateFront(target uint64) {
+	q.readMu.Lock()
+	l := q.wlog
+	var err error
+	if l != nil {
+		err = l.TruncateFront(target)
+	}
+	q.readMu.Unlock()
+	if l == nil {
+		return
+	}
+	if err != nil {
+		q.log.Error("truncating acknowledged segments failed", "target", target, "err", err)
+		q.mu.Lock()
+		failed := q.retireLocked(err, l)
+		q.mu.Unlock()
+		for _, w := range failed {
+			w <- classifyWriteErr(q.opts.Name, err)
+		}
+		return
+	}
+	q.diskBytes.Store(q.sizes.total(q.dir))
+	q.log.Debug("truncated acknowledged segments", "first", target)
+}
+
+// sizeCache lists a queue's segment files, remembering the sizes of
+// non-tail segments (which never change) so a listing costs one ReadDir
+// and one stat. Safe for concurrent use.
+type sizeCache struct {
+	mu    sync.Mutex       // guards sizes
+	sizes map[uint64]int64 // segment first index -> file size
+}
+
+// list returns the plain segment files of dir, ascending, with sizes.
+func (c *sizeCache) list(dir string) ([]segFile, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var segs []segFile
+	for _, e := range ents {
+		if idx, suffix, ok := parseSegmentName(e.Name()); ok && suffix == "" && !e.IsDir() {
+			segs = append(segs, segFile{index: idx, path: filepath.Join(dir, e.Name())})
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sizes == nil {
+		c.sizes = make(map[uint64]int64)
+	}
+	seen := make(map[uint64]int64, len(segs))
+	for k := range segs {
+		size, ok := c.sizes[segs[k].index]
+		if !ok || k == len(segs)-1 {
+			if info, err := os.Stat(segs[k].path); err == nil {
+				size = info.Size()
+			}
+		}
+		segs[k].size, seen[segs[k].index] = size, size
+	}
+	if len(segs) > 0 {
+		delete(seen, segs[len(segs)-1].index) // the tail still grows
+	}
+	c.sizes = seen
+	return segs, nil
+}
+
+// total returns the bytes of dir's segment files (0 if unreadable).
+func (c *sizeCache) total(dir string) int64 {
+	segs, _ := c.list(dir)
+	var n int64
+	for _, s := range segs {
+		n += s.size
+	}
+	return n
+}
+
+// reset forgets every cached size.
+func (c *sizeCache) reset() {
+	c.mu.Lock()
+	c.sizes = nil
+	c.mu.Unlock()
+}
