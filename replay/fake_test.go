@@ -105,7 +105,7 @@ func (f *fakeSource) waitAcks(t *testing.T, n int) []queue.Batch {
 }
 
 // makeBatch returns batch i: a real WriteRequest with two series.
-func makeBatch(t *testing.T, i int, tenant string) queue.Batch {
+func makeBatch(t testing.TB, i int, tenant string) queue.Batch {
 	t.Helper()
 	req := &prompb.WriteRequest{}
 	for s := range 2 {

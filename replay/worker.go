@@ -106,3 +106,15 @@ func (w *Worker) logStopped() {
 
 // Status returns the shared backend state's snapshot.
 func (w *Worker) Status() Status { return w.opts.State.Status() }
+
+// Left returns the bounds (First, Last, Tenant, Samples; no Body) of the
+// batch the stopped worker left unacknowledged, and whether there was
+// one. Meaningful after Stop returned nil.
+func (w *Worker) Left() (queue.Batch, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.left == nil {
+		return queue.Batch{}, false
+	}
+	return *w.left, true
+}

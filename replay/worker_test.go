@@ -150,6 +150,9 @@ func TestStopDuringHangingRequest(t *testing.T) {
 	if h.logs.count(slog.LevelInfo, "replay worker stopped; batch left unacknowledged for the next start") != 1 {
 		t.Fatal("left batch not reported")
 	}
+	if left, ok := h.w.Left(); !ok || left.First != b0.First || left.Last != b0.Last || left.Body != nil {
+		t.Fatalf("Left = %+v, %v", left, ok)
+	}
 	// The next start sends the same batch again.
 	src.rewind()
 	w2 := NewWorker(&h.ep, src, h.opts)

@@ -1,0 +1,57 @@
+package replay
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prws/prws/queue"
+)
+
+// loopSource hands out the same batch forever and counts acks.
+type loopSource struct {
+	b     queue.Batch
+	acks  int
+	limit int
+	done  chan struct{}
+}
+
+func (s *loopSource) NextBatch(ctx context.Context, _ int) (queue.Batch, error) {
+	if s.acks >= s.limit {
+		<-ctx.Done()
+		return queue.Batch{}, ctx.Err()
+	}
+	return s.b, nil
+}
+
+func (s *loopSource) Ack(queue.Batch) error {
+	s.acks++
+	if s.acks == s.limit {
+		close(s.done)
+	}
+	return nil
+}
+
+// BenchmarkDeliver measures one batch's encode, POST, classify and ack
+// against a local backend that discards the body.
+func BenchmarkDeliver(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	batch := makeBatch(b, 1, "")
+	for len(batch.Body) < 64<<10 {
+		batch.Body = append(batch.Body, makeBatch(b, 1, "").Body...)
+	}
+	src := &loopSource{b: batch, limit: b.N, done: make(chan struct{})}
+	w := NewWorker(&Endpoint{URL: srv.URL}, src, Options{})
+	b.SetBytes(int64(len(batch.Body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	w.Start()
+	<-src.done
+	b.StopTimer()
+	_ = w.Stop(context.Background())
+}
