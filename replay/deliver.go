@@ -141,7 +141,8 @@ func deadLetterMessage(res Result) string {
 }
 
 // ack acknowledges b, retrying a failed Ack; false when ctx ended first or
-// the queue is closed.
+// the queue is closed. It gives up on b after queue.ErrAckMismatch: the
+// run loop then gets the queue's batch in flight from NextBatch.
 func (w *Worker) ack(ctx context.Context, b queue.Batch) bool {
 	for {
 		err := w.src.Ack(b)
@@ -151,6 +152,12 @@ func (w *Worker) ack(ctx context.Context, b queue.Batch) bool {
 		}
 		if w.final(ctx, err) {
 			return false
+		}
+		if errors.Is(err, queue.ErrAckMismatch) {
+			// Retrying cannot help; the queue hands out its in-flight
+			// batch again and it is resent (at-least-once).
+			w.log.Error("acknowledge batch refused; resending the batch in flight", "err", err)
+			return true
 		}
 		w.log.Error("acknowledge batch; retrying", "err", err, "first", b.First, "last", b.Last)
 		if !w.wait(ctx, 0) {
