@@ -60,7 +60,8 @@ type Options struct {
 	// DeadLetters receives refused batches. When nil a refused batch is
 	// logged, counted and discarded; the daemon always sets it.
 	DeadLetters DeadLetterSink
-	// Logger defaults to discarding.
+	// Logger defaults to discarding. The worker adds the backend and
+	// shard attributes itself.
 	Logger *slog.Logger
 	// Rand feeds the backoff jitter (uniform in [0, 1)). Default
 	// math/rand/v2.
