@@ -32,6 +32,8 @@ type Worker struct {
 	done    chan struct{} // closed when run returns; nil before Start
 	stopped bool
 	left    *queue.Batch // in-flight batch run gave up on (Body cleared)
+
+	finishOnce sync.Once // closes idle connections and logs the stop once
 }
 
 // NewWorker returns a worker that sends src's batches to ep. ep and opts
@@ -67,16 +69,17 @@ func (w *Worker) Start() {
 
 // Stop cancels the in-flight request or wait and waits for the worker to
 // exit, or for ctx. The batch in flight, if any, stays unacknowledged in
-// the queue and is sent again by the next start; it is logged. Stop
-// returns ctx's error, wrapped, when the worker did not exit in time
-// (its goroutine then exits as soon as the Source or the HTTP client
-// honours the cancellation). Later calls return nil at once.
+// the queue and is sent again by the next start; it is logged and
+// available from Left. Stop returns ctx's error, wrapped, when the worker
+// did not exit in time (its goroutine then exits as soon as the Source or
+// the HTTP client honours the cancellation); calling Stop again waits
+// again. Stop before Start returns nil and makes Start a no-op.
 func (w *Worker) Stop(ctx context.Context) error {
 	w.mu.Lock()
-	cancel, done, already := w.cancel, w.done, w.stopped
+	cancel, done := w.cancel, w.done
 	w.stopped = true
 	w.mu.Unlock()
-	if done == nil || already {
+	if done == nil {
 		return nil
 	}
 	cancel()
@@ -85,10 +88,12 @@ func (w *Worker) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("replay: stop backend %s shard %d: %w", w.ep.Name, w.opts.Shard, ctx.Err())
 	}
-	if w.ownClient {
-		w.ep.Client.CloseIdleConnections()
-	}
-	w.logStopped()
+	w.finishOnce.Do(func() {
+		if w.ownClient {
+			w.ep.Client.CloseIdleConnections()
+		}
+		w.logStopped()
+	})
 	return nil
 }
 

@@ -262,3 +262,29 @@ func TestNoCredentialsInStatusOrLogs(t *testing.T) {
 		}
 	}
 }
+
+// stuckSource ignores cancellation until released, like a Source blocked
+// in I/O.
+type stuckSource struct{ release chan struct{} }
+
+func (s stuckSource) NextBatch(context.Context, int) (queue.Batch, error) {
+	<-s.release
+	return queue.Batch{}, queue.ErrClosed
+}
+
+func (s stuckSource) Ack(queue.Batch) error { return nil }
+
+func TestStopBoundedBySourceThatIgnoresCancel(t *testing.T) {
+	src := stuckSource{release: make(chan struct{})}
+	w := NewWorker(&Endpoint{URL: "http://127.0.0.1:1/"}, src, Options{})
+	w.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.Stop(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Stop = %v, want context.Canceled", err)
+	}
+	close(src.release)
+	if err := w.Stop(context.Background()); err != nil {
+		t.Fatalf("second Stop = %v", err)
+	}
+}
