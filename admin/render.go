@@ -1,0 +1,74 @@
+package admin
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// WriteQueuesTable renders queues as an aligned table, one row per queue.
+func WriteQueuesTable(w io.Writer, qs []QueueStatus, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "BACKEND\tSHARD\tSTATE\tPENDING SAMPLES\tPENDING BYTES\tSEGMENTS\tOLDEST\tRATE/s\tETA\tDEAD LETTERS\tCORRUPT\tLAST ERROR")
+	for _, q := range qs {
+		fmt.Fprintf(tw, "%s\t%04d\t%s\t%d\t%s\t%d\t%s\t%.0f\t%s\t%d\t%d\t%s\n",
+			q.Backend, q.Shard, state(q), q.PendingSamples, bytesHuman(q.PendingBytes), q.Segments,
+			age(q.OldestPending, now), q.SendRate, eta(q.DrainETA), q.DeadLetters, q.Corrupt, q.LastError)
+	}
+	return tw.Flush()
+}
+
+func state(q QueueStatus) string {
+	switch {
+	case !q.Configured:
+		return "unconfigured"
+	case q.Source == "data-dir":
+		return "stopped"
+	case !q.Up:
+		return "down"
+	case !q.Routed:
+		return "draining"
+	default:
+		return "up"
+	}
+}
+
+func age(t time.Time, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return now.Sub(t).Truncate(time.Second).String()
+}
+
+func eta(s float64) string {
+	switch {
+	case s < 0:
+		return "-"
+	case s == 0:
+		return "0s"
+	default:
+		return (time.Duration(s * float64(time.Second))).Truncate(time.Second).String()
+	}
+}
+
+func bytesHuman(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

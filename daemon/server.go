@@ -1,0 +1,99 @@
+package daemon
+
+import (
+	"net/http"
+	"net/http/pprof"
+	"sort"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/prws/prws/admin"
+)
+
+// newServer builds the HTTP server: remote-write on --remote_path and
+// /api/v1/write, self-monitoring, health, the admin API and pprof. Its
+// timeouts close slow-loris clients; the write timeout leaves room for a
+// large body plus the fsync wait.
+func (d *Daemon) newServer() *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle(d.cfg.RemotePath, d.ingest)
+	if d.cfg.RemotePath != "/api/v1/write" {
+		mux.Handle("/api/v1/write", d.ingest)
+	}
+	mux.Handle("/metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("prws is healthy.\n"))
+	})
+	mux.HandleFunc("/-/ready", d.serveReady)
+	mux.HandleFunc(admin.PathStatus, d.serveStatus)
+	mux.HandleFunc(admin.PathQueues, d.serveQueues)
+	mux.HandleFunc(admin.PathRing, d.serveRing)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      3 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+func (d *Daemon) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if !d.extras.ready.Load() {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "prws is not ready.", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("prws is ready.\n"))
+}
+
+func (d *Daemon) serveStatus(w http.ResponseWriter, _ *http.Request) {
+	names := make([]string, len(d.backends))
+	for i, b := range d.backends {
+		names[i] = b.Name
+	}
+	key := "series"
+	if d.cfg.ShardKey != 0 {
+		key = "metric"
+	}
+	admin.WriteJSON(w, admin.Status{
+		Version: d.version, Started: d.started, Ready: d.extras.ready.Load(), Backends: names,
+		Shards: d.cfg.Shards, ShardKey: key, ReplicaFactor: d.cfg.ReplicaFactor, DataDir: d.cfg.DataDir,
+	})
+}
+
+func (d *Daemon) serveQueues(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	admin.WriteJSON(w, d.Queues())
+}
+
+// Queues reports every open queue, configured backends first in --promes
+// order, then shard order. Safe for concurrent use.
+func (d *Daemon) Queues() []admin.QueueStatus {
+	var out []admin.QueueStatus
+	for _, s := range d.sinks {
+		out = append(out, s.status()...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].BackendID == out[j].BackendID && out[i].Shard < out[j].Shard
+	})
+	return out
+}
+
+func (d *Daemon) serveRing(w http.ResponseWriter, _ *http.Request) {
+	type member struct {
+		Backend string `json:"backend"`
+		ID      string `json:"id"`
+		Up      bool   `json:"up"`
+	}
+	ms := make([]member, len(d.backends))
+	for i, b := range d.backends {
+		ms[i] = member{Backend: b.Name, ID: b.ID, Up: d.health().Up(i)}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	admin.WriteJSON(w, ms)
+}

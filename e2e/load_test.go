@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/golang/snappy"
+	"github.com/prometheus/prometheus/prompb"
+)
+
+// makeSeries returns n node_exporter-shaped series, each with one sample
+// at timestamp ts, starting at series number from.
+func makeSeries(from, n int, ts int64) []prompb.TimeSeries {
+	out := make([]prompb.TimeSeries, n)
+	for i := range out {
+		id := from + i
+		out[i] = prompb.TimeSeries{
+			Labels: []prompb.Label{
+				{Name: "__name__", Value: fmt.Sprintf("node_metric_%d", id%97)},
+				{Name: "cpu", Value: fmt.Sprint(id % 8)},
+				{Name: "instance", Value: fmt.Sprintf("host-%d:9100", id/97)},
+				{Name: "job", Value: "node"},
+				{Name: "mode", Value: fmt.Sprintf("m%d", id%5)},
+				{Name: "series", Value: fmt.Sprint(id)},
+			},
+			Samples: []prompb.Sample{{Value: float64(id), Timestamp: ts}},
+		}
+	}
+	return out
+}
+
+// encode builds a snappy-compressed remote-write 1.0 body.
+func encode(t testing.TB, ts []prompb.TimeSeries) []byte {
+	t.Helper()
+	wr := prompb.WriteRequest{Timeseries: ts}
+	raw, err := wr.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snappy.Encode(nil, raw)
+}
+
+// post sends one remote-write request and returns the status and body.
+func post(t testing.TB, url string, body []byte, hdr map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Encoding", "snappy")
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.String()
+}

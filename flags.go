@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/prws/prws/config"
+	"github.com/prws/prws/router"
+)
+
+// runFlags are the daemon's flags: the original prom-remote-write-shard
+// names and defaults, then prws's own. They are built fresh for every
+// command so no flag value is shared between commands.
+func runFlags() []cli.Flag {
+	d := config.Defaults()
+	return []cli.Flag{
+		&cli.StringFlag{Name: "listen", Value: d.Listen, Usage: "address to receive remote-write on; also serves /metrics, /-/healthy, /-/ready and the admin API"},
+		&cli.StringFlag{Name: "promes", Usage: "comma-separated backend remote-write URLs (required)"},
+		&cli.StringFlag{Name: "remote_path", Value: d.RemotePath, Usage: "path to receive remote-write on (/api/v1/write is served too)"},
+		&cli.IntFlag{Name: "shard", Value: d.Shards, Usage: "queues per backend; a power of two"},
+		&cli.StringFlag{Name: "shard_key", Value: "series", Usage: "what a series is hashed by: series (full label set) or metric (__name__)"},
+		&cli.IntFlag{Name: "replica_factor", Value: d.ReplicaFactor, Usage: "distinct backends each series is written to"},
+		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: "samples per outgoing remote-write request at most"},
+		&cli.StringFlag{Name: "external_labels", Usage: "labels added to every series, name=value,...; a label the series already has is kept"},
+		&cli.BoolFlag{Name: "force_use_self_ts", Usage: "replace every sample's timestamp with the time prws received it"},
+		&cli.IntFlag{Name: "max_hourly_series", Usage: "distinct series admitted per UTC hour; 0 = no limit"},
+		&cli.IntFlag{Name: "max_daily_series", Usage: "distinct series admitted per UTC day; 0 = no limit"},
+		&cli.DurationFlag{Name: "remote_write_timeout", Value: d.RemoteTimeout, Usage: "timeout of one outgoing remote-write request"},
+		&cli.DurationFlag{Name: "remote_write_min_wait", Value: d.MinWait, Usage: "first retry wait; doubles up to --remote_write_max_wait, with jitter"},
+		&cli.DurationFlag{Name: "remote_write_max_wait", Value: d.MaxWait, Usage: "longest retry wait"},
+		&cli.IntFlag{Name: "remote_write_retry_times", Value: d.RetryTimes, Usage: "consecutive failed sends after which a backend is reported unhealthy (retries go on for ever)"},
+		&cli.BoolFlag{Name: "watchdog", Usage: "probe backends and route new data around unhealthy ones"},
+		&cli.DurationFlag{Name: "watchdog_interval", Value: d.WatchdogInterval, Usage: "time between watchdog probes"},
+		&cli.StringFlag{Name: "data-dir", Value: d.DataDir, Usage: "directory of the queues, the state file and the dead letters"},
+		&cli.Int64Flag{Name: "max-body-bytes", Value: d.MaxBodyBytes, Usage: "largest compressed request body accepted (413 above)"},
+		&cli.Int64Flag{Name: "max-decoded-bytes", Value: d.MaxDecodedBytes, Usage: "largest decoded request body accepted (400 above)"},
+		&cli.Int64Flag{Name: "max-inflight-bytes", Value: d.MaxInflightBytes, Usage: "decoded bytes being processed at once before answering 503"},
+		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per backend queue before answering 503; 0 = unlimited"},
+		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about two segments in memory"},
+		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
+		&cli.StringFlag{Name: "log.level", Value: "info", Usage: "debug, info, warn or error"},
+		&cli.StringFlag{Name: "log.format", Value: "logfmt", Usage: "logfmt or json"},
+	}
+}
+
+// configFromFlags builds the Config from a parsed command line.
+func configFromFlags(c *cli.Context) (config.Config, error) {
+	key, err := router.ParseKey(c.String("shard_key"))
+	if err != nil {
+		return config.Config{}, fmt.Errorf("--shard_key: %w", err)
+	}
+	ext, err := config.ParseExternalLabels(c.String("external_labels"))
+	if err != nil {
+		return config.Config{}, err
+	}
+	return config.Config{
+		Listen: c.String("listen"), Backends: config.SplitList(c.String("promes")),
+		RemotePath: c.String("remote_path"), DataDir: c.String("data-dir"),
+		Shards: c.Int("shard"), ShardKey: key, ReplicaFactor: c.Int("replica_factor"),
+		Batch: c.Int("batch"), ExternalLabels: ext, ForceSelfTS: c.Bool("force_use_self_ts"),
+		RemoteTimeout: c.Duration("remote_write_timeout"), MinWait: c.Duration("remote_write_min_wait"),
+		MaxWait: c.Duration("remote_write_max_wait"), RetryTimes: c.Int("remote_write_retry_times"),
+		MaxHourlySeries: c.Int("max_hourly_series"), MaxDailySeries: c.Int("max_daily_series"),
+		Watchdog: c.Bool("watchdog"), WatchdogInterval: c.Duration("watchdog_interval"),
+		MaxBodyBytes: c.Int64("max-body-bytes"), MaxDecodedBytes: c.Int64("max-decoded-bytes"),
+		MaxInflightBytes: c.Int64("max-inflight-bytes"), MaxQueueBytes: c.Int64("max-queue-bytes"),
+		SegmentBytes: c.Int("queue-segment-bytes"), TenantHeader: c.String("tenant-header"),
+	}, nil
+}
+
+// shutdownGrace bounds how long SIGTERM waits for in-flight work.
+const shutdownGrace = 30 * time.Second

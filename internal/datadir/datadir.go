@@ -1,0 +1,162 @@
+// Package datadir names the files and directories of a prws data
+// directory and reads and writes its small descriptor files.
+//
+//	DATA/
+//	  state.db                           bbolt state (store package)
+//	  LOCK                               one process per data dir
+//	  queues/<backend-id>/backend.json   the backend a queue belongs to
+//	  queues/<backend-id>/<shard>/       one queue, shard as %04d
+//	  deadletter/<backend-id>/           batches a backend refused for good
+//
+// Functions here are pure path arithmetic or single-file operations; they
+// keep no state and are safe for concurrent use. Unknown files and
+// directories are ignored, never removed.
+package datadir
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// StatePath is the bbolt state file.
+func StatePath(data string) string { return filepath.Join(data, "state.db") }
+
+// QueuesDir holds one directory per backend.
+func QueuesDir(data string) string { return filepath.Join(data, "queues") }
+
+// BackendDir holds the shard queues of one backend.
+func BackendDir(data, id string) string { return filepath.Join(QueuesDir(data), id) }
+
+// QueueDir is the directory of one (backend, shard) queue.
+func QueueDir(data, id string, shard int) string {
+	return filepath.Join(BackendDir(data, id), fmt.Sprintf("%04d", shard))
+}
+
+// DeadLetterDir holds the dead letters of one backend.
+func DeadLetterDir(data, id string) string { return filepath.Join(data, "deadletter", id) }
+
+// BackendInfo is the content of backend.json: which backend a queue
+// directory belongs to. URL is redacted; credentials are never on disk.
+type BackendInfo struct {
+	ID      string    `json:"id"`
+	URL     string    `json:"url"`
+	Created time.Time `json:"created"`
+	Shards  int       `json:"shards"`
+}
+
+func backendFile(data, id string) string { return filepath.Join(BackendDir(data, id), "backend.json") }
+
+// WriteBackendInfo writes backend.json atomically (temp file, fsync,
+// rename, fsync of the directory), creating the backend directory.
+func WriteBackendInfo(data string, info BackendInfo) error {
+	dir := BackendDir(data, info.ID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(backendFile(data, info.ID), append(b, '\n'))
+}
+
+// ReadBackendInfo reads backend.json of backend id.
+func ReadBackendInfo(data, id string) (BackendInfo, error) {
+	var info BackendInfo
+	b, err := os.ReadFile(backendFile(data, id))
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		return info, fmt.Errorf("%s: %w", backendFile(data, id), err)
+	}
+	return info, nil
+}
+
+// Backends lists the backend ids that have a queue directory, sorted.
+func Backends(data string) ([]string, error) {
+	ents, err := os.ReadDir(QueuesDir(data))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range ents {
+		if e.IsDir() && isBackendID(e.Name()) {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// Shards lists the shard numbers that have a queue directory under
+// backend id, sorted.
+func Shards(data, id string) ([]int, error) {
+	ents, err := os.ReadDir(BackendDir(data, id))
+	if err != nil {
+		return nil, err
+	}
+	var shards []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); e.IsDir() && err == nil && len(e.Name()) == 4 && n >= 0 {
+			shards = append(shards, n)
+		}
+	}
+	sort.Ints(shards)
+	return shards, nil
+}
+
+func isBackendID(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteFileAtomic replaces path with data: temp file, fsync, rename,
+// fsync of the directory. A crash leaves either the old or the new file.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// SyncDir fsyncs a directory so a rename or create in it is durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

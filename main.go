@@ -1,0 +1,102 @@
+// Command prws is a durable, consistent-hash sharding proxy for the
+// Prometheus remote-write protocol. This file only wires the command line
+// to the packages that do the work; see README.md and DESIGN.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/prws/prws/daemon"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := newApp(os.Stdout, os.Stderr).Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "prws:", err)
+		os.Exit(1)
+	}
+}
+
+// newApp builds the command line. Running with no command runs the daemon.
+func newApp(stdout, stderr io.Writer) *cli.App {
+	flags := append(runFlags(), &cli.BoolFlag{Name: "v", Usage: "print the version and exit"})
+	return &cli.App{
+		Name:            "prws",
+		Usage:           "durable consistent-hash sharding proxy for Prometheus remote write",
+		Version:         version,
+		HideVersion:     true,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Flags:           flags,
+		Action:          runAction,
+		CommandNotFound: func(c *cli.Context, cmd string) { fmt.Fprintf(stderr, "prws: no command %q; see prws --help\n", cmd) },
+		Commands: []*cli.Command{
+			{Name: "run", Usage: "run the daemon (the default)", Flags: runFlags(), Action: runAction},
+			queuesCommand(),
+			ringCommand(),
+			{Name: "version", Usage: "print the version", Action: func(c *cli.Context) error {
+				fmt.Fprintln(c.App.Writer, "prws", version)
+				return nil
+			}},
+		},
+	}
+}
+
+func runAction(c *cli.Context) error {
+	if c.Bool("v") {
+		fmt.Fprintln(c.App.Writer, "prws", version)
+		return nil
+	}
+	if c.Args().Present() {
+		return fmt.Errorf("unexpected argument %q; see prws --help", c.Args().First())
+	}
+	log, err := newLogger(c.App.ErrWriter, c.String("log.level"), c.String("log.format"))
+	if err != nil {
+		return err
+	}
+	cfg, err := configFromFlags(c)
+	if err != nil {
+		return err
+	}
+	d, err := daemon.New(cfg, version, log)
+	if err != nil {
+		return err
+	}
+	if err := d.Start(nil); err != nil {
+		_ = d.Shutdown(context.Background())
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	<-ctx.Done()
+	stop()
+	log.Info("shutting down: no longer accepting writes")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return d.Shutdown(sctx)
+}
+
+// newLogger builds the process logger from --log.level and --log.format.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log.level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "logfmt":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log.format must be logfmt or json, got %q", format)
+}
