@@ -26,7 +26,9 @@ const (
 	recordMagic   = 0xb7
 	recordVersion = 1
 	// Envelope layout (little-endian):
-	//   0 magic, 1 version, 2 kind, 3 flags, 4..8 CRC-32C of bytes 8..end,
+	//   0 magic, 1 version, 2 kind, 3 flags, 4..8 CRC-32C of everything
+	//   after the CRC field, seeded with bytes 0..4 (so kind and flags
+	//   are covered too),
 	//   8 index u64, 16 append time unix ms i64, 24 samples u32,
 	//   28 cumulative samples u64, 36 tenant length u16, 38 tenant,
 	//   payload length u32, payload.
@@ -79,7 +81,7 @@ func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload 
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
 	dst = append(dst, payload...)
 	rec := dst[start:]
-	binary.LittleEndian.PutUint32(rec[crcOffset:], crc32.Checksum(rec[crcOffset+4:], castagnoli))
+	binary.LittleEndian.PutUint32(rec[crcOffset:], recordCRC(rec))
 	return dst
 }
 
@@ -94,7 +96,7 @@ func DecodeRecord(b []byte) (Envelope, error) {
 	if b[0] != recordMagic || b[1] != recordVersion {
 		return Envelope{}, fmt.Errorf("%w: bad magic/version %#x/%d", ErrCorruptRecord, b[0], b[1])
 	}
-	if got, want := crc32.Checksum(b[crcOffset+4:], castagnoli), binary.LittleEndian.Uint32(b[crcOffset:]); got != want {
+	if got, want := recordCRC(b), binary.LittleEndian.Uint32(b[crcOffset:]); got != want {
 		return Envelope{}, fmt.Errorf("%w: crc %08x, want %08x", ErrCorruptRecord, got, want)
 	}
 	tlen := int(binary.LittleEndian.Uint16(b[36:]))
@@ -116,6 +118,12 @@ func DecodeRecord(b []byte) (Envelope, error) {
 		Tenant:     b[tenantOffset:plenOff:plenOff],
 		Payload:    b[plenOff+4:],
 	}, nil
+}
+
+// recordCRC is the CRC-32C of the first four bytes and everything after
+// the CRC field of an encoded record.
+func recordCRC(rec []byte) uint32 {
+	return crc32.Update(crc32.Checksum(rec[:crcOffset], castagnoli), castagnoli, rec[crcOffset+4:])
 }
 
 // deliverable reports whether e carries data for a backend.
