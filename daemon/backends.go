@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -131,7 +132,7 @@ func (d *Daemon) workerOptions(s *backendSink, shard int) replay.Options {
 		Shard: shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
 		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.cfg.TenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
-		Logger: d.log.With("backend", s.backend.Name, "shard", shard),
+		Logger: d.log, OnResult: d.sendResultHook(s.backend.ID),
 	}
 }
 
@@ -167,9 +168,11 @@ func (s *backendSink) start() {
 	}
 }
 
-func (s *backendSink) stop(ctx context.Context) {
+func (s *backendSink) stop(ctx context.Context, log *slog.Logger) {
 	for _, q := range s.queues {
-		q.w.Stop(ctx)
+		if err := q.w.Stop(ctx); err != nil {
+			log.Warn("replay worker did not stop in time", "backend", s.backend.Name, "shard", q.shard, "err", err)
+		}
 	}
 }
 

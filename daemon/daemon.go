@@ -135,7 +135,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		}
 	}
 	for _, s := range d.sinks {
-		s.stop(ctx)
+		s.stop(ctx, d.log)
 	}
 	d.stopExtras()
 	for _, s := range d.sinks {

@@ -1,11 +1,13 @@
 package daemon
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/prws/prws/config"
 	"github.com/prws/prws/ingest"
 	"github.com/prws/prws/limiter"
 	"github.com/prws/prws/router"
@@ -106,4 +108,18 @@ func (d *Daemon) newIngest() *ingest.Handler {
 	h.SetRouting(&ingest.Routing{Ring: d.ring, Key: d.cfg.ShardKey, Targets: targets, Health: health})
 	h.SetReady(false)
 	return h
+}
+
+// sendResultHook feeds replay's send outcomes for backend id to the
+// watchdog, when it runs.
+func (d *Daemon) sendResultHook(id string) func(bool) {
+	if !d.cfg.Watchdog {
+		return nil
+	}
+	idx := slices.IndexFunc(d.backends, func(b config.Backend) bool { return b.ID == id })
+	return func(ok bool) {
+		if w := d.extras.watchdog; w != nil {
+			w.ReportSendResult(idx, ok)
+		}
+	}
 }

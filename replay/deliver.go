@@ -78,6 +78,7 @@ func (w *Worker) deliver(ctx context.Context, b queue.Batch) bool {
 func (w *Worker) onDelivered(b queue.Batch) {
 	w.m.samplesSent.Add(float64(b.Samples))
 	w.bo.Reset()
+	w.report(true)
 	if w.opts.State.recordSuccess(b.Samples, w.opts.Now()) {
 		w.m.setUp(true)
 		w.log.Info("backend healthy again")
@@ -86,6 +87,7 @@ func (w *Worker) onDelivered(b queue.Batch) {
 
 func (w *Worker) onRetry(res Result) {
 	w.m.retries.Inc()
+	w.report(false)
 	msg := w.redact(res.Err.Error())
 	if w.opts.State.recordFailure(msg, w.opts.Now(), w.opts.RetryTimes, res.Auth) {
 		w.m.setUp(false)
@@ -99,6 +101,7 @@ func (w *Worker) onDeadLetter(b queue.Batch, res Result) {
 	w.m.dlBatches.Inc()
 	w.m.dlSamples.Add(float64(b.Samples))
 	w.bo.Reset()
+	w.report(true)
 	if w.opts.State.recordSuccess(0, w.opts.Now()) {
 		w.m.setUp(true)
 		w.log.Info("backend healthy again")
@@ -163,5 +166,12 @@ func (w *Worker) ack(ctx context.Context, b queue.Batch) bool {
 		if !w.wait(ctx, 0) {
 			return false
 		}
+	}
+}
+
+// report passes a send outcome to Options.OnResult, if set.
+func (w *Worker) report(ok bool) {
+	if w.opts.OnResult != nil {
+		w.opts.OnResult(ok)
 	}
 }

@@ -68,6 +68,11 @@ type Options struct {
 	Rand func() float64
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// OnResult, if set, hears the outcome of every send attempt: true
+	// when the backend answered (delivered or refused for good), false
+	// when the attempt will be retried. The watchdog counts these like
+	// probes. Called on the worker's goroutine; it must not block.
+	OnResult func(ok bool)
 	// Sleep waits d or until ctx is done, returning ctx.Err() then.
 	// Default a timer; tests record the waits instead.
 	Sleep func(ctx context.Context, d time.Duration) error
