@@ -73,3 +73,10 @@ func (r *Routing) targetCount(base []int) ([]int, int) {
 	}
 	return base, n
 }
+
+// The production types fit the interfaces.
+var (
+	_ Target = (*queue.Queue)(nil)
+	_ Ring   = (*router.Ring)(nil)
+	_ Hasher = (*router.Hasher)(nil)
+)

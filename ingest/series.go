@@ -41,9 +41,11 @@ func (p *seriesParser) parse(b []byte, start, end int) (int, error) {
 		if err != nil {
 			return 0, malformed("TimeSeries", err)
 		}
-		if f.num == 1 && f.wt == wtBytes {
+		switch {
+		case f.num == 1 && f.wt == wtBytes:
 			err = p.addLabel(b, &f, next)
-		} else {
+		case f.num == 2 && f.wt == wtBytes && quickSample(b, f.start, f.end):
+		default:
 			err = checkField(timeSeriesSchema, b, &f)
 		}
 		if err != nil {
@@ -60,28 +62,55 @@ func (p *seriesParser) parse(b []byte, start, end int) (int, error) {
 // addLabel parses the Label message of f and appends its reference.
 func (p *seriesParser) addLabel(b []byte, f *field, entryEnd int) error {
 	ref := labelRef{entry: span{f.tagStart, entryEnd}}
-	lb := b[:f.end]
-	for i := f.start; i < f.end; {
-		lf, next, err := nextField(lb, i)
-		if err != nil {
-			return malformed("Label", err)
-		}
-		if err := checkField(labelSchema, lb, &lf); err != nil {
+	var ok bool
+	if ref.name, ref.value, ok = quickLabel(b, f.start, f.end); !ok {
+		var err error
+		if ref.name, ref.value, err = parseLabel(b, f.start, f.end); err != nil {
 			return err
 		}
-		switch lf.num { // last one wins, as in every protobuf decoder
-		case 1:
-			ref.name = span{lf.start, lf.end}
-		case 2:
-			ref.value = span{lf.start, lf.end}
-		}
-		i = next
 	}
 	if n := len(p.refs); n > 0 && bytes.Compare(p.name(b, n-1), b[ref.name.start:ref.name.end]) >= 0 {
 		p.sorted = false
 	}
 	p.refs = append(p.refs, ref)
 	return nil
+}
+
+// quickLabel recognises the canonical encoding of a Label (name then value,
+// both shorter than 128 bytes, nothing else) without the generic walk.
+func quickLabel(b []byte, start, end int) (name, value span, ok bool) {
+	if end-start < 4 || b[start] != 1<<3|wtBytes || b[start+1] >= 0x80 {
+		return name, value, false
+	}
+	name = span{start + 2, start + 2 + int(b[start+1])}
+	i := name.end
+	if end-i < 2 || b[i] != 2<<3|wtBytes || b[i+1] >= 0x80 || i+2+int(b[i+1]) != end {
+		return name, value, false
+	}
+	return name, span{i + 2, end}, true
+}
+
+// parseLabel walks a Label message generically; the last name and value
+// win, as in every protobuf decoder.
+func parseLabel(b []byte, start, end int) (name, value span, err error) {
+	lb := b[:end]
+	for i := start; i < end; {
+		lf, next, err := nextField(lb, i)
+		if err != nil {
+			return name, value, malformed("Label", err)
+		}
+		if err := checkField(labelSchema, lb, &lf); err != nil {
+			return name, value, err
+		}
+		switch lf.num {
+		case 1:
+			name = span{lf.start, lf.end}
+		case 2:
+			value = span{lf.start, lf.end}
+		}
+		i = next
+	}
+	return name, value, nil
 }
 
 func (p *seriesParser) name(b []byte, i int) []byte {
@@ -92,6 +121,27 @@ func (p *seriesParser) name(b []byte, i int) []byte {
 func (p *seriesParser) value(b []byte, i int) []byte {
 	r := &p.refs[i]
 	return b[r.value.start:r.value.end]
+}
+
+// quickSample recognises the canonical encoding of a Sample (value then
+// timestamp, or timestamp alone when the value is 0) without the generic
+// walk; anything else goes through validate.
+func quickSample(b []byte, start, end int) bool {
+	i := start
+	if i < end && b[i] == 1<<3|wtFixed64 {
+		if end-i < 9 {
+			return false
+		}
+		i += 9
+	}
+	if i == end {
+		return true
+	}
+	if b[i] != 2<<3|wtVarint {
+		return false
+	}
+	_, next, err := readVarint(b[:end], i+1)
+	return err == nil && next == end
 }
 
 // checkLabels applies the label rules to the parsed series and leaves
@@ -105,7 +155,7 @@ func (p *seriesParser) checkLabels(b []byte, o *Options) ([]byte, error) {
 		return nil, overLimit("label count", n, o.MaxLabelsPerSeries)
 	}
 	for i := range p.refs {
-		if err := checkLabel(p.name(b, i), p.value(b, i), o); err != nil {
+		if err := checkLabel(b, &p.refs[i], o); err != nil {
 			return p.name(b, i), err
 		}
 	}
@@ -124,14 +174,27 @@ func (p *seriesParser) checkLabels(b []byte, o *Options) ([]byte, error) {
 }
 
 // checkLabel applies the rules that concern a single label.
-func checkLabel(name, value []byte, o *Options) error {
+func checkLabel(b []byte, r *labelRef, o *Options) error {
+	name, value := b[r.name.start:r.name.end], b[r.value.start:r.value.end]
 	switch {
 	case len(name) == 0:
 		return badLabels("empty label name")
+	case r.value.start == r.name.end+2 && utf8.Valid(b[r.name.start:r.value.end]):
+		// Canonical layout: the two bytes between name and value are the
+		// value's tag and one-byte length, both ASCII, so one call checks
+		// both strings. Fall through to the caps.
+		return checkLabelCaps(name, value, o)
 	case !utf8.Valid(name):
 		return badLabels("label name is not valid UTF-8")
 	case !utf8.Valid(value):
 		return badLabels("label value is not valid UTF-8")
+	}
+	return checkLabelCaps(name, value, o)
+}
+
+// checkLabelCaps applies the optional length caps.
+func checkLabelCaps(name, value []byte, o *Options) error {
+	switch {
 	case o.MaxLabelNameLen > 0 && len(name) > o.MaxLabelNameLen:
 		return overLimit("label name length", len(name), o.MaxLabelNameLen)
 	case o.MaxLabelValueLen > 0 && len(value) > o.MaxLabelValueLen:
