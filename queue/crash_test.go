@@ -14,7 +14,7 @@ func TestCrashReopenLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	dir := t.TempDir()
 	opts := Options{SegmentBytes: 512, TruncateSegments: 1}
-	next := 0           // next record number to append
+	next := 0            // next record number to append
 	delivered := []int{} // in delivery order, duplicates allowed
 	for round := range 25 {
 		q := openTest(t, dir, opts)
