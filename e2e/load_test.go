@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/golang/snappy"
@@ -63,4 +65,18 @@ func post(t testing.TB, url string, body []byte, hdr map[string]string) (int, st
 	var buf bytes.Buffer
 	buf.ReadFrom(resp.Body)
 	return resp.StatusCode, buf.String()
+}
+
+// seriesName is the key union uses for series number i.
+func seriesName(i int) string { return fmt.Sprint(i) }
+
+// seriesNumber extracts the "series" label of a recorded series key.
+func seriesNumber(key string) int {
+	i := strings.Index(key, `series="`)
+	if i < 0 {
+		return -1
+	}
+	rest := key[i+len(`series="`):]
+	n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, '"')])
+	return n
 }

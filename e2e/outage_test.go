@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/prws/prws/admin"
+)
+
+// TestBackendOutage: one backend refuses with 503; its queue grows while
+// the other backend keeps receiving; when it comes back the backlog drains
+// and every series arrives exactly once per replica.
+func TestBackendOutage(t *testing.T) {
+	a, b := newRecorder(t), newRecorder(t)
+	in := start(t, testConfig(t, t.TempDir(), a, b))
+	b.setFail(http.StatusServiceUnavailable)
+
+	const total, per = 20_000, 1_000
+	for from := 0; from < total; from += per {
+		if code, msg := post(t, in.url, encode(t, makeSeries(from, per, 1000)), nil); code != http.StatusNoContent {
+			t.Fatalf("write during outage: %d %s", code, msg)
+		}
+	}
+	eventually(t, 30*time.Second, "healthy backend to receive its share", func() bool {
+		return a.sampleCount() > total/2-total/20
+	})
+	pending := pendingSamples(in.d.Queues(), b)
+	if pending == 0 || b.sampleCount() != 0 {
+		t.Fatalf("down backend: %d pending, %d delivered; want backlog and nothing delivered", pending, b.sampleCount())
+	}
+	if int(pending)+a.sampleCount() != total {
+		t.Fatalf("pending %d + delivered %d != %d", pending, a.sampleCount(), total)
+	}
+
+	b.setFail(0)
+	eventually(t, 30*time.Second, "backlog to drain", func() bool {
+		return a.sampleCount()+b.sampleCount() == total
+	})
+	eventually(t, 10*time.Second, "queues to report empty", func() bool {
+		return pendingSamples(in.d.Queues(), b) == 0
+	})
+	checkReplicas(t, total, 1, a.snapshot(), b.snapshot())
+}
+
+// pendingSamples sums the pending samples of r's queues.
+func pendingSamples(qs []admin.QueueStatus, r *recorder) uint64 {
+	var n uint64
+	for _, q := range qs {
+		if q.Backend == r.URL() {
+			n += q.PendingSamples
+		}
+	}
+	return n
+}
