@@ -53,6 +53,7 @@ func benchPath(b *testing.B, rt *Routing, body []byte, opts Options) {
 	st := &reqState{}
 	ext := externalLabels(o.ExternalLabels)
 	run := func() {
+		st.place.clear()
 		st.prepare(rt, &o, ext, 0)
 		if err := st.dec.decode(body); err != nil {
 			b.Fatal(err)

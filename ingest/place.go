@@ -65,19 +65,28 @@ type placer struct {
 	keptSamples int   // samples + histograms of the admitted series
 }
 
-// reset sizes the placer for rt and clears what the last request touched.
+// reset sizes the placer for rt. The placer must be clear.
 func (p *placer) reset(rt *Routing) {
-	for _, i := range p.touched {
-		a := &p.accs[i]
-		a.target, a.buf, a.spans = nil, a.buf[:0], a.spans[:0]
-		clear(a.recs)
-	}
-	p.touched, p.kept, p.dropped, p.keptSamples = p.touched[:0], 0, 0, 0
+	p.kept, p.dropped, p.keptSamples = 0, 0, 0
 	var n int
 	p.base, n = rt.targetCount(p.base)
 	if len(p.accs) < n {
 		p.accs = append(p.accs, make([]acc, n-len(p.accs))...)
 	}
+}
+
+// clear forgets what the last request touched: target references (so a
+// pooled state does not pin a closed queue) and oversized buffers.
+func (p *placer) clear() {
+	for _, i := range p.touched {
+		a := &p.accs[i]
+		a.target, a.buf, a.spans = nil, a.buf[:0], a.spans[:0]
+		clear(a.recs)
+		if cap(a.buf) > retainBytes/8 {
+			a.buf = nil
+		}
+	}
+	p.touched = p.touched[:0]
 }
 
 // acc returns the accumulator of (backend b, shard s), marking it touched.

@@ -40,6 +40,7 @@ func (p *statePool) get() *reqState {
 // put returns s to the pool unless it grew too large. The caller must have
 // received every done value of the request first.
 func (p *statePool) put(s *reqState) {
+	s.place.clear()
 	if cap(s.comp)+cap(s.body)+cap(s.dec.rewrite) > retainBytes {
 		return
 	}
