@@ -27,13 +27,13 @@ type decoder struct {
 	rewrite  []byte // re-emitted series (sorted or rewritten)
 	samples  int
 	slow     slowPath
-	slowUsed bool // whether the slow path ran (tests, metrics)
+	slowN    int // series that took the slow path in this body
 }
 
 // reset prepares the decoder for a new body.
 func (d *decoder) reset() {
 	d.entries, d.meta, d.rewrite = d.entries[:0], d.meta[:0], d.rewrite[:0]
-	d.samples, d.slowUsed = 0, false
+	d.samples, d.slowN = 0, 0
 }
 
 // decode validates body, a remote-write 1.0 WriteRequest, filling

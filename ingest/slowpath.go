@@ -46,7 +46,7 @@ func (d *decoder) needsSlowPath(b []byte, samples int) bool {
 // slowSeries rewrites the series f into d.rewrite, then parses the result
 // again to validate and hash the series as it will be stored.
 func (d *decoder) slowSeries(b []byte, f *field, e *entry) ([]byte, error) {
-	d.slowUsed = true
+	d.slowN++
 	if err := d.slow.decode(b[f.start:f.end]); err != nil {
 		return nil, malformed("TimeSeries", err)
 	}

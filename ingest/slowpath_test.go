@@ -150,3 +150,30 @@ func TestLimiterGetsFullLabelHash(t *testing.T) {
 		t.Fatal("keep+drop != series")
 	}
 }
+
+// TestSlowPathOnlyWhenNeeded: the gogo rewrite runs only for series that
+// lack an external label or have samples to restamp.
+func TestSlowPathOnlyWhenNeeded(t *testing.T) {
+	body := marshal(t, &prompb.WriteRequest{Timeseries: []prompb.TimeSeries{
+		{Labels: lbls("__name__", "a", "zone", "z"), Samples: []prompb.Sample{{Value: 1}}},
+		{Labels: lbls("zone", "z", "__name__", "b")}, // unsorted: wire reorder, not gogo
+		{Labels: lbls("__name__", "c"), Samples: []prompb.Sample{{Value: 1}}},
+	}})
+	for _, tc := range []struct {
+		opts Options
+		slow int
+	}{
+		{Options{}, 0},
+		{Options{ExternalLabels: labels.FromStrings("zone", "x")}, 1},
+		{Options{ForceSelfTimestamp: true}, 2},
+	} {
+		o := tc.opts.withDefaults()
+		d := &decoder{opts: &o, ext: externalLabels(o.ExternalLabels), routeH: newFakeHasher(router.KeySeries)}
+		if err := d.decode(body); err != nil {
+			t.Fatal(err)
+		}
+		if d.slowN != tc.slow || len(d.entries) != 3 {
+			t.Fatalf("%+v: %d series took the slow path, want %d", tc.opts, d.slowN, tc.slow)
+		}
+	}
+}
