@@ -21,13 +21,13 @@ type decoder struct {
 	routeH  Hasher     // routing-key hasher
 	seriesH Hasher     // full label-set hasher; nil when not needed
 
-	p        seriesParser
-	entries  []entry
-	meta     []span
-	rewrite  []byte // re-emitted series (sorted or rewritten)
-	samples  int
-	slow     slowPath
-	slowN    int // series that took the slow path in this body
+	p       seriesParser
+	entries []entry
+	meta    []span
+	rewrite []byte // re-emitted series (sorted or rewritten)
+	samples int
+	slow    slowPath
+	slowN   int // series that took the slow path in this body
 }
 
 // reset prepares the decoder for a new body.
