@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -176,8 +175,6 @@ func hasPrefix(got, exp []string) bool {
 	}
 	return true
 }
-
-var _ = bytes.Equal
 
 type (
 	walLog   = wal.Log

@@ -40,6 +40,7 @@ type Queue struct {
 	brokenErr  error  // set when the log was retired and reopening failed
 	closed     bool
 	scratch    []byte                           // envelope encoding buffer
+	tailBytes  int                              // bytes in the wal tail segment, as trackTail sees it
 	writeBatch func(*wal.Log, *wal.Batch) error // replaced by fault-injection tests
 
 	// readMu serialises every use of wlog except the writer's WriteBatch
@@ -121,7 +122,17 @@ func (q *Queue) open() error {
 		return err
 	}
 	q.diskBytes.Store(q.sizes.total(q.dir))
+	q.tailBytes = q.tailSize()
 	return nil
+}
+
+// tailSize returns the size of the last segment file (0 if unreadable).
+func (q *Queue) tailSize() int {
+	segs, err := q.sizes.list(q.dir)
+	if err != nil || len(segs) == 0 {
+		return 0
+	}
+	return int(segs[len(segs)-1].size)
 }
 
 // openLog repairs dir and opens the wal on it.
@@ -217,12 +228,14 @@ func (q *Queue) Close() error {
 	close(q.stop)
 	q.wg.Wait()
 	err := q.persist()
+	q.mu.Lock()
 	q.readMu.Lock()
 	if q.wlog != nil {
 		err = errors.Join(err, q.wlog.Close())
 		q.wlog = nil
 	}
 	q.readMu.Unlock()
+	q.mu.Unlock()
 	q.curMu.Lock()
 	err = errors.Join(err, q.cursor.close())
 	q.curMu.Unlock()

@@ -154,6 +154,11 @@ func (q *Queue) skipTo(last uint64) {
 func (q *Queue) startInflight(b Batch) error {
 	q.curMu.Lock()
 	defer q.curMu.Unlock()
+	select {
+	case <-q.stop: // Close may have closed the cursor file
+		return ErrClosed
+	default:
+	}
 	q.cur.first, q.cur.last = b.First, b.Last
 	if err := q.persistLocked(); err != nil {
 		return fmt.Errorf("queue %s: %w", q.opts.Name, err)

@@ -57,6 +57,7 @@ func (q *Queue) reopenLocked() error {
 	q.cumDurable = q.cumNext
 	q.sizes.reset()
 	q.diskBytes.Store(q.sizes.total(q.dir))
+	q.tailBytes = q.tailSize()
 	q.log.Info("wal reopened", "first", first, "last", last)
 	signal(q.appended)
 	return nil

@@ -9,7 +9,8 @@ import (
 // maybeTruncate removes acknowledged segments lazily: once whole segments
 // below the persisted cursor number at least Options.TruncateSegments, it
 // truncates the wal's front to the first index of the segment holding
-// acked+1; when the queue is fully drained and spans more than one
+// acked+1 (one is enough under disk-budget pressure); when the queue is
+// fully drained and spans more than one
 // segment, it empties the log. Only the persisted cursor counts, so a
 // crash never finds records missing that the cursor still wants. Safe for
 // concurrent use; a call finding another one running returns at once.
@@ -33,9 +34,19 @@ func (q *Queue) maybeTruncate() {
 		q.log.Warn("listing segments for truncation failed", "err", err)
 		return
 	}
-	if target := truncateTarget(segs, acked, last, q.opts.TruncateSegments); target != 0 {
+	if target := truncateTarget(segs, acked, last, q.minTruncateSegments()); target != 0 {
 		q.truncateFront(target)
 	}
+}
+
+// minTruncateSegments is Options.TruncateSegments, or 1 while the queue
+// uses more than half of its MaxBytes budget (free space beats saving a
+// segment copy then).
+func (q *Queue) minTruncateSegments() int {
+	if max := q.opts.MaxBytes; max > 0 && q.diskBytes.Load() > max/2 {
+		return 1
+	}
+	return q.opts.TruncateSegments
 }
 
 // truncateTarget returns the index TruncateFront should be called with,
@@ -84,6 +95,9 @@ func (q *Queue) truncateFront(target uint64) {
 		return
 	}
 	q.diskBytes.Store(q.sizes.total(q.dir))
+	q.mu.Lock()
+	q.tailBytes = q.tailSize() // truncating the tail segment rewrites it
+	q.mu.Unlock()
 	q.log.Debug("truncated acknowledged segments", "first", target)
 }
 
