@@ -24,7 +24,7 @@
 // series already admitted; a new series costs an amortised append to the
 // flush buffer. Memory is 8 bytes per slot of a uint64 set grown by
 // doubling at load 0.75: 10.7–21.3 bytes per tracked series per window,
-// about 16 on average.
+// about 16 on average (measured 16.8 at 1 M series: TestMemoryPerSeries).
 //
 // # Durability
 //

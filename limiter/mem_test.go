@@ -22,7 +22,7 @@ func TestMemoryPerSeries(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("allocates ~20 MB; slow under -race")
 	}
-	const n = 1 << 20
+	const n = 1_000_000
 	p, _ := tempBolt(t)
 	before := heapInUse()
 	l := mustNew(t, Options{MaxDailySeries: n}, p)
