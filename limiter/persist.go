@@ -14,7 +14,9 @@ import (
 // Update runs fn in one durable (fsynced) read-write transaction on the
 // named top-level bucket, creating it if needed; fn's error rolls the
 // transaction back and is returned. View runs fn in a read-only
-// transaction; fn may receive a nil bucket when it does not exist.
+// transaction; when the bucket does not exist it either calls fn with nil
+// or returns an error without calling fn (store.Store returns one
+// wrapping store.ErrNoBucket).
 type Persister interface {
 	Update(bucket string, fn func(*bbolt.Bucket) error) error
 	View(bucket string, fn func(*bbolt.Bucket) error) error

@@ -3,6 +3,8 @@ package limiter
 import (
 	"errors"
 	"testing"
+
+	"go.etcd.io/bbolt"
 )
 
 // TestCrashForgetsAtMostUnflushed admits, flushes, admits more and
@@ -119,6 +121,37 @@ func TestDisablingAWindowDeletesItsData(t *testing.T) {
 	st, err := ReadStatus(p, clk.Now())
 	if err != nil || st.Hour.Series != 0 || st.Hour.Limit != 0 || st.Day.Series != 3 {
 		t.Fatalf("%+v %v", st, err)
+	}
+}
+
+// strictViewPersister fails View on a missing bucket, like store.Store.
+type strictViewPersister struct{ *boltPersister }
+
+var errNoBucket = errors.New("bucket not found")
+
+func (p strictViewPersister) View(bucket string, fn func(*bbolt.Bucket) error) error {
+	return p.boltPersister.View(bucket, func(b *bbolt.Bucket) error {
+		if b == nil {
+			return errNoBucket
+		}
+		return fn(b)
+	})
+}
+
+func TestReadStatusMissingBucketIsTestable(t *testing.T) {
+	bp, _ := tempBolt(t)
+	p := strictViewPersister{bp}
+	clk := newClock("2024-05-01T10:20:00Z")
+	if _, err := ReadStatus(p, clk.Now()); !errors.Is(err, errNoBucket) {
+		t.Fatalf("err = %v, want wrapped errNoBucket", err)
+	}
+	l := mustNew(t, Options{MaxHourlySeries: 3, Now: clk.Now}, p)
+	admitRange(l, 1, 3)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := ReadStatus(p, clk.Now()); err != nil || st.Hour.Series != 2 || st.Hour.Limit != 3 {
+		t.Fatalf("%+v %v", st.Hour, err)
 	}
 }
 

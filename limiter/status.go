@@ -83,7 +83,9 @@ func (l *Limiter) refreshGauges() {
 
 // ReadStatus reads the persisted windows current at now from a stopped
 // data directory: series counts and the limits last written. Windows
-// that have ended read as empty. It only reads (View).
+// that have ended read as empty. It only reads (View). An error of View
+// is returned wrapped: a caller can tell a data dir in which the limiter
+// never ran with errors.Is(err, store.ErrNoBucket).
 func ReadStatus(p Persister, now time.Time) (Status, error) {
 	var ws [numWindows]WindowStatus
 	err := p.View(Bucket, func(b *bbolt.Bucket) error {
