@@ -30,9 +30,13 @@ func TestRealServers(t *testing.T) {
 			st.restartPrws(t)
 			st.backendOutage(t, st.proms[0])
 			to := time.Now()
+			var summary string
 			mustWait(t, 30*time.Second, "every series on exactly its ring backends", func() (bool, string) {
-				return st.placement(st.started, time.Now())
+				var ok bool
+				ok, summary = st.placement(st.started, time.Now())
+				return ok, summary
 			})
+			t.Logf("placement as the ring says: %s", summary)
 			st.checkNoGaps(t, from, to)
 			st.checkNoDeadLetters(t)
 		})
