@@ -123,3 +123,23 @@ func seriesKey(ls map[string]string) string {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// instantMax evaluates max(expr) at now on base and returns the value and
+// whether there was one.
+func instantMax(base, expr string) (float64, bool, error) {
+	q := url.Values{"query": {"max(" + expr + ")"}}
+	var v struct {
+		Result []struct {
+			Value [2]any `json:"value"`
+		} `json:"result"`
+	}
+	if err := apiGet(base, "/api/v1/query", q, &v); err != nil {
+		return 0, false, err
+	}
+	if len(v.Result) == 0 {
+		return 0, false, nil
+	}
+	s, _ := v.Result[0].Value[1].(string)
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil, err
+}

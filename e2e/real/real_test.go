@@ -39,6 +39,7 @@ func TestRealServers(t *testing.T) {
 			t.Logf("placement as the ring says: %s", summary)
 			st.checkNoGaps(t, from, to)
 			st.checkNoDeadLetters(t)
+			st.checkSenderSawNoFailure(t)
 		})
 	}
 }
@@ -150,5 +151,36 @@ func (st *stack) checkNoDeadLetters(t *testing.T) {
 		if q.DeadLetters != 0 {
 			t.Errorf("%s shard %d: %d dead letters (last error %q)", q.Backend, q.Shard, q.DeadLetters, q.LastError)
 		}
+	}
+}
+
+// checkSenderSawNoFailure reads the agent's own remote-write counters from
+// the backends: the prws restart must have made it retry, and nothing may
+// have failed for good (a 4xx or a 429 would count there).
+func (st *stack) checkSenderSawNoFailure(t *testing.T) {
+	t.Helper()
+	counter := func(name string) float64 {
+		best, found := 0.0, false
+		for _, b := range st.backends {
+			v, ok, err := instantMax(b.base(), name+`{job="agent"}`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				best, found = max(best, v), true
+			}
+		}
+		if !found {
+			t.Fatalf("%s of the agent is on no backend", name)
+		}
+		return best
+	}
+	if n := counter("prometheus_remote_storage_samples_failed_total"); n != 0 {
+		t.Errorf("the agent failed to send %v samples for good", n)
+	}
+	if n := counter("prometheus_remote_storage_samples_retried_total"); n == 0 {
+		t.Errorf("the agent never retried: the prws restart went unnoticed")
+	} else {
+		t.Logf("the agent retried %v samples across the prws restart, failed none", n)
 	}
 }
