@@ -48,10 +48,13 @@ func prwsBinary(t *testing.T) string {
 	return bin
 }
 
-// needBinaries skips the test when one of the servers is not installed and
-// returns their paths in the order asked.
+// needBinaries skips the test under -short or when one of the servers is
+// not installed, and returns their paths in the order asked.
 func needBinaries(t *testing.T, names ...string) []string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skipping the real-server test (about 30 s)")
+	}
 	paths := make([]string, len(names))
 	for i, n := range names {
 		p, err := exec.LookPath(n)
