@@ -20,7 +20,7 @@ type recorder struct {
 	srv  *httptest.Server
 	fail atomic.Pointer[func() int]
 
-	mu       sync.Mutex          // guards the fields below
+	mu       sync.Mutex         // guards the fields below
 	samples  map[string][]int64 // series -> timestamps in arrival order
 	requests int
 	metadata int
