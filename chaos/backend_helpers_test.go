@@ -27,15 +27,15 @@ type backend struct {
 	behave   atomic.Pointer[behavior]
 	requests atomic.Int64
 
-	mu        sync.Mutex            // guards the fields below
-	got       map[uint64]int32      // sample key -> deliveries
-	last      map[uint32]int64      // series -> last request number seen
-	regress   int                   // samples older than their series' last
-	failed    map[[32]byte]int      // hashes of bodies answered non-2xx
-	accepted  map[[32]byte]int      // hashes of bodies accepted
-	firstAt   map[uint64]time.Time  // first arrival per key, when trackLag
-	trackLag  bool
-	codes     map[int]int // answers given
+	mu       sync.Mutex           // guards the fields below
+	got      map[uint64]int32     // sample key -> deliveries
+	last     map[uint32]int64     // series -> last request number seen
+	regress  int                  // samples older than their series' last
+	failed   map[[32]byte]int     // hashes of bodies answered non-2xx
+	accepted map[[32]byte]int     // hashes of bodies accepted
+	firstAt  map[uint64]time.Time // first arrival per key, when trackLag
+	trackLag bool
+	codes    map[int]int // answers given
 }
 
 func newBackend(t *testing.T) *backend {

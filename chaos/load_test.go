@@ -33,13 +33,13 @@ type loadGen struct {
 	client  *http.Client
 	next    atomic.Int64
 
-	mu      sync.Mutex // guards the fields below
-	acked   []int64
-	ackAt   map[int64]time.Time
-	lat     []time.Duration // latency of acknowledged requests
-	codes   map[int]int     // answers; 0 = transport error
-	bad     []string        // unexpected answers (status and message)
-	ret429  int
+	mu     sync.Mutex // guards the fields below
+	acked  []int64
+	ackAt  map[int64]time.Time
+	lat    []time.Duration // latency of acknowledged requests
+	codes  map[int]int     // answers; 0 = transport error
+	bad    []string        // unexpected answers (status and message)
+	ret429 int
 }
 
 func newLoad(url string, nSeries, perReq int) *loadGen {

@@ -16,8 +16,8 @@ import (
 
 // syncBuf is a bytes.Buffer safe for a writing process and a reading test.
 type syncBuf struct {
-	mu  sync.Mutex // guards b
-	b   bytes.Buffer
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
 }
 
 func (s *syncBuf) Write(p []byte) (int, error) {
