@@ -38,12 +38,15 @@ type Config struct {
 	Watchdog         bool          // --watchdog
 	WatchdogInterval time.Duration // --watchdog_interval, default 5s
 
-	MaxBodyBytes     int64 // --max-body-bytes, default 32 MiB
-	MaxDecodedBytes  int64 // --max-decoded-bytes, default 256 MiB
-	MaxInflightBytes int64 // --max-inflight-bytes, default 512 MiB
-	MaxQueueBytes    int64 // --max-queue-bytes per backend, 0 = unlimited
-	SegmentBytes     int   // --queue-segment-bytes, default 4 MiB
-	TenantHeader     string
+	MaxBodyBytes     int64  // --max-body-bytes, default 32 MiB
+	MaxDecodedBytes  int64  // --max-decoded-bytes, default 256 MiB
+	MaxInflightBytes int64  // --max-inflight-bytes, default 512 MiB
+	MaxQueueBytes    int64  // --max-queue-bytes per backend, 0 = unlimited
+	SegmentBytes     int    // --queue-segment-bytes, default 4 MiB
+	TenantHeader     string // --tenant-header; empty: tenant_header of the file, else no tenancy
+
+	ConfigFile    string // --config.file: per-backend settings, re-read on reload
+	WebConfigFile string // --web.config.file: inbound TLS and basic auth (exporter-toolkit)
 }
 
 // Label is one external label.
@@ -71,57 +74,80 @@ func Defaults() Config {
 	}
 }
 
-// Backend is one configured backend as the daemon sees it.
-type Backend struct {
-	ID   string // router.BackendID of URL
-	URL  string // as configured, credentials included: never log it
-	Name string // redacted URL, for logs, metrics and the API
+// Settings are what Load derives from a Config and its file: the part
+// of the configuration a reload may change.
+type Settings struct {
+	// Backends in ring order: --promes order, then file-only backends.
+	Backends []Backend
+	// TenantHeader is --tenant-header, else the file's tenant_header.
+	TenantHeader string
 }
 
-// Validate checks c and returns the backends it names, in the order given.
-// Errors wrap ErrInvalid and say which flag is wrong and why.
+// Validate checks c (and reads its --config.file) and returns the
+// backends, in the order of Load. Errors wrap ErrInvalid.
 func (c Config) Validate() ([]Backend, error) {
-	if len(c.Backends) == 0 {
-		return nil, invalid("--promes names no backend; give at least one remote-write URL")
+	s, err := c.Load()
+	return s.Backends, err
+}
+
+// Load checks every flag, reads and validates --config.file when set and
+// merges the backends (see the package doc for the precedence). It may be
+// called again to reload: flags are the same, the file may have changed.
+// Errors wrap ErrInvalid, say which flag or backend (redacted) and field
+// is wrong and why, and never contain a secret.
+func (c Config) Load() (Settings, error) {
+	if err := c.checkFlags(); err != nil {
+		return Settings{}, err
 	}
+	var file *File
+	if c.ConfigFile != "" {
+		f, err := LoadFile(c.ConfigFile)
+		if err != nil {
+			return Settings{}, err
+		}
+		file = f
+	}
+	bs, err := merge(c.Backends, file)
+	if err != nil {
+		return Settings{}, err
+	}
+	if len(bs) == 0 {
+		return Settings{}, invalid("no backend: give remote-write URLs with --promes or backends in --config.file")
+	}
+	if c.ReplicaFactor > len(bs) {
+		return Settings{}, invalid("--replica_factor %d is more than the %d configured backends", c.ReplicaFactor, len(bs))
+	}
+	s := Settings{Backends: bs, TenantHeader: c.TenantHeader}
+	if s.TenantHeader == "" && file != nil {
+		s.TenantHeader = file.TenantHeader
+	}
+	return s, nil
+}
+
+// checkFlags validates the global settings, which only flags set.
+func (c Config) checkFlags() error {
 	if c.Shards < 1 || c.Shards&(c.Shards-1) != 0 {
-		return nil, invalid("--shard must be a power of two, got %d", c.Shards)
+		return invalid("--shard must be a power of two, got %d", c.Shards)
 	}
-	if c.ReplicaFactor < 1 || c.ReplicaFactor > len(c.Backends) {
-		return nil, invalid("--replica_factor %d must be between 1 and the %d backends of --promes",
-			c.ReplicaFactor, len(c.Backends))
+	if c.ReplicaFactor < 1 {
+		return invalid("--replica_factor must be at least 1, got %d", c.ReplicaFactor)
 	}
 	if c.Batch < 1 {
-		return nil, invalid("--batch must be at least 1, got %d", c.Batch)
+		return invalid("--batch must be at least 1, got %d", c.Batch)
 	}
 	if !strings.HasPrefix(c.RemotePath, "/") {
-		return nil, invalid("--remote_path must start with /, got %q", c.RemotePath)
+		return invalid("--remote_path must start with /, got %q", c.RemotePath)
 	}
 	if c.RemoteTimeout <= 0 || c.MinWait <= 0 || c.MaxWait < c.MinWait {
-		return nil, invalid("--remote_write_timeout and --remote_write_min_wait must be positive and min_wait <= max_wait")
+		return invalid("--remote_write_timeout and --remote_write_min_wait must be positive and min_wait <= max_wait")
 	}
 	if c.MaxHourlySeries < 0 || c.MaxDailySeries < 0 || c.RetryTimes < 1 {
-		return nil, invalid("--max_hourly_series and --max_daily_series must be >= 0, --remote_write_retry_times >= 1")
+		return invalid("--max_hourly_series and --max_daily_series must be >= 0, --remote_write_retry_times >= 1")
 	}
-	return backends(c.Backends)
-}
-
-func backends(urls []string) ([]Backend, error) {
-	seen := make(map[string]string, len(urls))
-	out := make([]Backend, 0, len(urls))
-	for _, u := range urls {
-		id, err := router.BackendID(u)
-		if err != nil {
-			return nil, invalid("--promes: backend %s: %v", router.Redact(u), err)
-		}
-		name := router.Redact(u)
-		if prev, dup := seen[id]; dup {
-			return nil, invalid("--promes: %s and %s are the same backend", prev, name)
-		}
-		seen[id] = name
-		out = append(out, Backend{ID: id, URL: u, Name: name})
+	if c.TenantHeader != "" && !validHeaderName(c.TenantHeader) {
+		return invalid("--tenant-header: %q is not a valid header name", c.TenantHeader)
 	}
-	return out, nil
+	return nil
 }
 
 // SplitList splits a comma-separated flag value, dropping blanks.
