@@ -12,24 +12,35 @@ const (
 	protoV2      = "io.prometheus.write.v2.Request"
 )
 
-// checkContentType accepts remote-write 1.0: an absent Content-Type, or
-// application/x-protobuf with no proto parameter or proto=
-// prometheus.WriteRequest. It returns "" or the reason for a 415.
-func checkContentType(ct string) string {
+// wireProto is the protobuf message a request body carries.
+type wireProto int
+
+const (
+	protoWriteRequest wireProto = iota // remote-write 1.0 prometheus.WriteRequest
+	protoRequestV2                     // remote-write 2.0 io.prometheus.write.v2.Request
+)
+
+// checkContentType picks the message schema from the Content-Type, as the
+// remote-write 2.0 spec requires: an absent Content-Type, or
+// application/x-protobuf with no proto parameter or
+// proto=prometheus.WriteRequest, is remote-write 1.0;
+// proto=io.prometheus.write.v2.Request is remote-write 2.0. Anything else
+// returns the reason for a 415.
+func checkContentType(ct string) (wireProto, string) {
 	if ct == "" || ct == protobufType {
-		return ""
+		return protoWriteRequest, ""
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != protobufType {
-		return "unsupported Content-Type " + strings.TrimSpace(ct) + "; expected " + protobufType
+		return 0, "unsupported Content-Type " + strings.TrimSpace(ct) + "; expected " + protobufType
 	}
 	switch params["proto"] {
 	case "", protoV1:
-		return ""
+		return protoWriteRequest, ""
 	case protoV2:
-		return "remote-write 2.0 (proto=" + protoV2 + ") is not supported yet; send remote-write 1.0 (proto=" + protoV1 + ")"
+		return protoRequestV2, ""
 	}
-	return "unsupported protobuf message proto=" + params["proto"] + "; expected " + protoV1
+	return 0, "unsupported protobuf message proto=" + params["proto"] + "; expected " + protoV1 + " or " + protoV2
 }
 
 // checkContentEncoding accepts snappy, or no Content-Encoding (treated as

@@ -22,6 +22,7 @@ type Handler struct {
 	draining atomic.Bool  // set by SetReady(false)
 	inflight atomic.Int64 // decoded bytes of requests being processed
 	states   statePool
+	v2states v2Pool // remote-write 2.0 conversion scratch
 }
 
 // NewHandler returns a Handler for opts (zero value works; check
@@ -74,8 +75,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs the request and returns the status and the message to send.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
-	if code, msg := h.checkRequest(r); code != 0 {
+	proto, code, msg := h.checkRequest(r)
+	if code != 0 {
 		return code, msg
+	}
+	if proto == protoRequestV2 {
+		setWritten(w.Header(), writtenCounts{}) // replaced once something is written
 	}
 	tenant := ""
 	if h.opts.TenantHeader != "" {
@@ -94,28 +99,39 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	if code != 0 {
 		return code, msg
 	}
+	if proto == protoRequestV2 {
+		return h.serveV2(w.Header(), st, rt, comp, tenant)
+	}
 	return h.decompressAndProcess(st, rt, comp, tenant)
 }
 
-// checkRequest checks readiness, method and content negotiation.
-func (h *Handler) checkRequest(r *http.Request) (int, string) {
+// checkRequest checks readiness, method and content negotiation, and
+// returns the message schema of the body.
+func (h *Handler) checkRequest(r *http.Request) (wireProto, int, string) {
 	if h.draining.Load() {
-		return http.StatusServiceUnavailable, "not ready: shutting down"
+		return 0, http.StatusServiceUnavailable, "not ready: shutting down"
 	}
 	if r.Method != http.MethodPost {
-		return http.StatusMethodNotAllowed, "method " + r.Method + " not allowed; use POST"
+		return 0, http.StatusMethodNotAllowed, "method " + r.Method + " not allowed; use POST"
 	}
-	if msg := checkContentType(r.Header.Get("Content-Type")); msg != "" {
-		return http.StatusUnsupportedMediaType, msg
+	proto, msg := checkContentType(r.Header.Get("Content-Type"))
+	if msg != "" {
+		return 0, http.StatusUnsupportedMediaType, msg
 	}
 	if msg := checkContentEncoding(r.Header.Get("Content-Encoding")); msg != "" {
-		return http.StatusUnsupportedMediaType, msg
+		return 0, http.StatusUnsupportedMediaType, msg
 	}
-	return 0, ""
+	return proto, 0, ""
 }
 
-// process decodes, places and submits a decoded body.
+// process decodes, places and submits a decoded remote-write 1.0 body.
 func (h *Handler) process(st *reqState, rt *Routing, body []byte, tenant string) (int, string) {
+	return h.route(st, rt, body, tenant, h.opts.Limiter)
+}
+
+// route decodes, places and submits body, a remote-write 1.0
+// WriteRequest, asking lim (nil: admit all) about every series.
+func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, lim Limiter) (int, string) {
 	st.prepare(rt, &h.opts, h.ext, h.opts.Now().UnixMilli())
 	if err := st.dec.decode(body); err != nil {
 		return http.StatusBadRequest, err.Error()
@@ -123,7 +139,7 @@ func (h *Handler) process(st *reqState, rt *Routing, body []byte, tenant string)
 	if len(st.dec.entries) == 0 && len(st.dec.meta) == 0 {
 		return http.StatusNoContent, ""
 	}
-	if err := st.place.place(rt, &st.dec, body, h.opts.Limiter, h.opts.BatchSamples); err != nil {
+	if err := st.place.place(rt, &st.dec, body, lim, h.opts.BatchSamples); err != nil {
 		h.opts.Logger.Error("ingest: routing does not match its targets", slog.Any("err", err))
 		return http.StatusInternalServerError, "internal routing error"
 	}
