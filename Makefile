@@ -34,8 +34,13 @@ fmt-check:
 race:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
-## bench: Go benchmarks of the hot paths (figures, not assertions).
+## bench: prws against vmagent on loopback (bench/run.sh; QUICK=1 for small sizes, BENCH_FLAGS for more), one table.
 bench:
+	bash bench/run.sh $(BENCH_FLAGS)
+
+## bench-go: Go benchmarks of the hot paths (figures, not assertions).
+.PHONY: bench-go
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./router/ ./ingest/ ./queue/
 
 ## fuzz: run every fuzz target for FUZZTIME each.
