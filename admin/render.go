@@ -72,3 +72,16 @@ func bytesHuman(n int64) string {
 	}
 	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// WriteLoss renders what dropping a backend deletes.
+func WriteLoss(w io.Writer, l Loss) {
+	fmt.Fprintf(w, "backend %s (%s):\n", l.Backend.ID, l.Backend.URL)
+	for _, q := range l.Queues {
+		fmt.Fprintf(w, "  queue %04d: %d pending samples, %s, oldest %s\n", q.Shard, q.PendingSamples,
+			bytesHuman(q.PendingBytes), timeOrDash(q.OldestPending))
+	}
+	fmt.Fprintf(w, "  dead letters: %d files (%d corrupt), %d samples, %s\n", l.DeadLetters.Files,
+		l.DeadLetters.Corrupt, l.DeadLetters.Samples, bytesHuman(l.DeadLetters.Bytes))
+	fmt.Fprintf(w, "dropping deletes %d pending samples and %d dead-lettered samples that were never delivered\n",
+		l.PendingSamples, l.DeadLetters.Samples)
+}
