@@ -292,3 +292,27 @@ func (w *world) drain(t *testing.T, l *loadGen, limit time.Duration, r *row) tal
 	}
 	return tl
 }
+
+// oneHeader is one but also returns the answer's header.
+func (l *loadGen) oneHeader() (int, http.Header) {
+	k := l.next.Add(1) - 1
+	req, _ := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body(k)))
+	req.Header.Set("Content-Encoding", "snappy")
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
+	resp, err := l.client.Do(req)
+	code, hdr := 0, http.Header{}
+	if err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		code, hdr = resp.StatusCode, resp.Header
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.codes[code]++
+	if code >= 200 && code < 300 {
+		l.acked = append(l.acked, k)
+		l.ackAt[k] = time.Now()
+	}
+	return code, hdr
+}

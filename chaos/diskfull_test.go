@@ -1,0 +1,170 @@
+package chaos
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mountSmall mounts a size-limited filesystem at a fresh directory and
+// returns it; it skips t when the privileged step fails.
+func mountSmall(t *testing.T, size string) string {
+	t.Helper()
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a %s tmpfs (needs root): %v %s", size, err, out)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 50; i++ {
+			if exec.Command("umount", mnt).Run() == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		exec.Command("umount", "-l", mnt).Run()
+	})
+	return mnt
+}
+
+// fill writes a file in dir until the filesystem is full.
+func fill(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for i := 0; i < 1<<16; i++ {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	// 4 KiB pages may remain; take them too.
+	for i := 0; i < 1<<10; i++ {
+		if _, err := f.Write(chunk[:512]); err != nil {
+			break
+		}
+	}
+	return path
+}
+
+// TestDiskFull: the data dir is on an 8 MiB tmpfs. While it is full,
+// ingest answers 503 with Retry-After (never 2xx, never 429) and does not
+// crash; once space is freed, ingest resumes without a restart and
+// nothing acknowledged is lost.
+func TestDiskFull(t *testing.T) {
+	r := &row{Scenario: "disk full", Injected: "8 MiB tmpfs filled, then freed"}
+	report(t, r)
+	mnt := mountSmall(t, "8m")
+	a, b := newBackend(t), newBackend(t)
+	b.set(status(http.StatusServiceUnavailable, ""))
+	w := newWorld(t, 2, a, b)
+	dir, listen := filepath.Join(mnt, "data"), freePort(t)
+	args := []string{"--data-dir", dir, "--promes", w.promes(), "--queue-segment-bytes", "262144",
+		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
+	p := startProc(t, listen, args...)
+	l := newLoad(p.url, 2000, 100)
+	for i := 0; i < 100; i++ {
+		l.one(p.url)
+	}
+	filler := fill(t, mnt)
+	full := map[int]int{}
+	var noRetryAfter int
+	for i := 0; i < 200; i++ {
+		code, hdr := l.oneHeader()
+		full[code]++
+		if code == http.StatusServiceUnavailable && hdr.Get("Retry-After") == "" {
+			noRetryAfter++
+		}
+	}
+	if full[http.StatusTooManyRequests] > 0 || full[http.StatusInternalServerError] > 0 {
+		t.Errorf("answers while the disk is full: %v", full)
+	}
+	if full[http.StatusServiceUnavailable] == 0 {
+		t.Errorf("no 503 while the disk is full: %v", full)
+	}
+	if noRetryAfter > 0 {
+		t.Errorf("%d 503 answers without Retry-After", noRetryAfter)
+	}
+	if code := p.exited(0); code != -1 {
+		t.Fatalf("prws exited (%d) on a full disk:\n%s", code, p.log.String())
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	var resumed time.Duration = -1
+	freed := time.Now()
+	for i := 0; i < 200; i++ {
+		if code, _ := l.oneHeader(); code == http.StatusNoContent {
+			resumed = time.Since(freed)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if resumed < 0 {
+		t.Fatalf("ingest did not resume after space was freed:\n%s", p.log.String())
+	}
+	for i := 0; i < 50; i++ {
+		l.one(p.url)
+	}
+	b.set(nil)
+	w.drain(t, l, 30*time.Second, r)
+	l.checkUnexpected(t)
+	r.Note = fmt.Sprintf("answers while full %v; resumed %v after freeing; retired logs %v; corrupt %v", full,
+		resumed.Round(time.Millisecond), p.metric(t, "prws_queue_retired_logs_total"), p.metric(t, "prws_queue_corrupt_records_total"))
+}
+
+// TestWriteErrorFsize: prws runs under RLIMIT_FSIZE (SIGXFSZ ignored), so
+// a segment write fails with EFBIG. The failing request is not
+// acknowledged, the log is retired and reopened, the process survives;
+// after a restart without the limit everything acknowledged arrives.
+func TestWriteErrorFsize(t *testing.T) {
+	r := &row{Scenario: "write error (RLIMIT_FSIZE)", Injected: "file size limit 1 MiB, 4 MiB segments"}
+	report(t, r)
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		t.Skip("prlimit(1) not installed")
+	}
+	a := newBackend(t)
+	a.set(status(http.StatusServiceUnavailable, ""))
+	w := newWorld(t, 1, a)
+	dir, listen := t.TempDir(), freePort(t)
+	args := []string{"--data-dir", dir, "--promes", w.promes(), "--shard", "1",
+		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
+	// sh ignores SIGXFSZ; the ignored disposition survives exec.
+	wrap := []string{"prlimit", "--fsize=1048576", "--", "sh", "-c", `trap "" XFSZ; exec "$0" "$@"`}
+	p := startWrapped(t, listen, wrap, args...)
+	l := newLoad(p.url, 1000, 100)
+	codes := map[int]int{}
+	for i := 0; i < 400; i++ {
+		codes[l.one(p.url)]++
+	}
+	if code := p.exited(0); code != -1 {
+		t.Fatalf("prws died (exit %d, %v) under RLIMIT_FSIZE:\n%s", code, p.cmd.ProcessState, p.log.String())
+	}
+	retired := p.metric(t, "prws_queue_retired_logs_total")
+	if codes[http.StatusServiceUnavailable] == 0 {
+		t.Errorf("no request failed under a 1 MiB file size limit: %v", codes)
+	}
+	if retired < 1 {
+		t.Errorf("retired logs: %v, want >= 1", retired)
+	}
+	logHas := strings.Contains(p.log.String(), "file too large")
+	p.kill()
+	a.set(nil)
+	startProc(t, listen, args...)
+	w.drain(t, l, 30*time.Second, r)
+	l.checkUnexpected(t)
+	r.Note = fmt.Sprintf("answers %v; retired logs %v; EFBIG logged %v", codes, retired, logHas)
+}
