@@ -1,0 +1,80 @@
+package admin
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func TestWatchProgressRateAndETA(t *testing.T) {
+	w := NewWatch()
+	t0 := time.Unix(1_700_000_000, 0)
+	snap := func(p0, p1 uint64) []QueueStatus {
+		return []QueueStatus{
+			{Backend: "a", BackendID: "a", Shard: 0, PendingSamples: p0, Configured: true, Up: true, Routed: true, Source: "daemon", SendRate: 50},
+			{Backend: "a", BackendID: "a", Shard: 1, PendingSamples: p1, Configured: true, Up: true, Routed: true, Source: "daemon", SendRate: 50},
+		}
+	}
+	rows := w.Update(snap(600, 400), t0)
+	if len(rows) != 1 || rows[0].Pending != 1000 || rows[0].Shards != 2 || rows[0].SendRate != 100 || rows[0].ETA != -1 {
+		t.Fatalf("first frame %+v", rows)
+	}
+	rows = w.Update(snap(300, 200), t0.Add(time.Second))
+	r := rows[0]
+	if r.Progress() != 0.5 || r.DrainRate != 250 || r.ETA != 2 {
+		t.Errorf("second frame: progress %v, drain %v, eta %v", r.Progress(), r.DrainRate, r.ETA)
+	}
+	rows = w.Update(snap(600, 600), t0.Add(2*time.Second))
+	if rows[0].DrainRate >= 0 || rows[0].ETA != -1 || rows[0].Peak != 1200 {
+		t.Errorf("growing backlog: %+v", rows[0])
+	}
+	var buf bytes.Buffer
+	WriteWatchFrame(&buf, "daemon", rows, t0)
+	if !strings.Contains(buf.String(), "growing") || !strings.Contains(buf.String(), "[....") {
+		t.Errorf("frame:\n%s", buf.String())
+	}
+}
+
+func TestBar(t *testing.T) {
+	for p, want := range map[float64]string{0: "[....]", 0.5: "[##..]", 1: "[####]", 2: "[####]", -1: "[....]"} {
+		if got := Bar(p, 4); got != want {
+			t.Errorf("Bar(%v) = %s, want %s", p, got, want)
+		}
+	}
+}
+
+func TestBacklogCollector(t *testing.T) {
+	oldest := time.UnixMilli(1_700_000_000_500)
+	c := NewBacklogCollector(func() []QueueStatus {
+		return []QueueStatus{
+			{Backend: "http://a/w", Shard: 0, PendingSamples: 10, PendingBytes: 4096, OldestPending: oldest, DeadLetters: 2},
+			{Backend: "http://a/w", Shard: 1, DeadLetters: 2},
+		}
+	}, 1<<30)
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[mf.GetName()] = append(got[mf.GetName()], m.GetGauge().GetValue())
+		}
+	}
+	want := map[string][]float64{
+		"prws_queue_pending_samples":                  {10, 0},
+		"prws_queue_pending_bytes":                    {4096, 0},
+		"prws_queue_oldest_pending_timestamp_seconds": {1_700_000_000.5},
+		"prws_deadletter_files":                       {2},
+		"prws_queue_max_bytes":                        {1 << 30},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("gathered %v\nwant %v", got, want)
+	}
+}
