@@ -17,7 +17,7 @@ func runFlags() []cli.Flag {
 	d := config.Defaults()
 	return []cli.Flag{
 		&cli.StringFlag{Name: "listen", Value: d.Listen, Usage: "address to receive remote-write on; also serves /metrics, /-/healthy, /-/ready and the admin API"},
-		&cli.StringFlag{Name: "promes", Usage: "comma-separated backend remote-write URLs (required)"},
+		&cli.StringFlag{Name: "promes", Usage: "comma-separated backend remote-write URLs (required unless --config.file names backends)"},
 		&cli.StringFlag{Name: "remote_path", Value: d.RemotePath, Usage: "path to receive remote-write on (/api/v1/write is served too)"},
 		&cli.IntFlag{Name: "shard", Value: d.Shards, Usage: "queues per backend; a power of two"},
 		&cli.StringFlag{Name: "shard_key", Value: "series", Usage: "what a series is hashed by: series (full label set) or metric (__name__)"},
@@ -40,6 +40,8 @@ func runFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per backend queue before answering 503; 0 = unlimited"},
 		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about two segments in memory"},
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
+		&cli.StringFlag{Name: "config.file", Usage: "YAML file of per-backend settings (auth, TLS, headers, protocol, timeout) and tenant_header; re-read on SIGHUP and POST /-/reload"},
+		&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config: TLS and basic auth for every endpoint this daemon serves"},
 		&cli.StringFlag{Name: "log.level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log.format", Value: "logfmt", Usage: "logfmt or json"},
 	}
@@ -67,6 +69,7 @@ func configFromFlags(c *cli.Context) (config.Config, error) {
 		MaxBodyBytes: c.Int64("max-body-bytes"), MaxDecodedBytes: c.Int64("max-decoded-bytes"),
 		MaxInflightBytes: c.Int64("max-inflight-bytes"), MaxQueueBytes: c.Int64("max-queue-bytes"),
 		SegmentBytes: c.Int("queue-segment-bytes"), TenantHeader: c.String("tenant-header"),
+		ConfigFile: c.String("config.file"), WebConfigFile: c.String("web.config.file"),
 	}, nil
 }
 

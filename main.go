@@ -76,13 +76,31 @@ func runAction(c *cli.Context) error {
 		_ = d.Shutdown(context.Background())
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	<-ctx.Done()
-	stop()
+	waitForTerm(d)
 	log.Info("shutting down: no longer accepting writes")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return d.Shutdown(sctx)
+}
+
+// waitForTerm returns on SIGINT or SIGTERM, reloading the configuration
+// on every SIGHUP meanwhile (a failed reload is logged by the daemon and
+// changes nothing).
+func waitForTerm(d *daemon.Daemon) {
+	term := make(chan os.Signal, 1)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(term)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-term:
+			return
+		case <-hup:
+			_ = d.Reload()
+		}
+	}
 }
 
 // newLogger builds the process logger from --log.level and --log.format.

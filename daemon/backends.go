@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prws/prws/admin"
@@ -16,51 +18,67 @@ import (
 	"github.com/prws/prws/queue"
 	"github.com/prws/prws/replay"
 	"github.com/prws/prws/store"
+	"github.com/prws/prws/watchdog"
 )
 
 // shardQueue is one open queue and the worker that drains it.
 type shardQueue struct {
 	shard  int
 	q      *queue.Queue
-	w      *replay.Worker
-	routed bool // shard < --shard: receives new data
+	w      atomic.Pointer[replay.Worker] // replaced by a reload that changes the backend's connection
+	routed bool                          // shard < --shard: receives new data
 }
 
-// backendSink is everything prws holds for one configured backend.
+// backendSink is everything prws holds for one backend: its queues and
+// their workers, dead letters and send health. A sink lives from the
+// moment the backend is first configured until Shutdown, across reloads
+// (a removed backend's sink keeps draining; see reload.go).
 type backendSink struct {
-	backend config.Backend
-	queues  []*shardQueue // sorted by shard; routed ones are 0..shards-1
+	backend config.Backend // as first opened; only ID is used after a reload
+	queues  []*shardQueue  // sorted by shard; routed ones are 0..shards-1; fixed after open
 	dead    *deadletter.Log
 	state   *replay.BackendState
+
+	mu     sync.Mutex     // guards cur and client
+	cur    config.Backend // current connection settings
+	client *http.Client   // cur's client; nil: each worker builds its own
 }
 
 // metricsSet are the component metrics shared by all backends.
 type metricsSet struct {
-	queue  *queue.Metrics
-	replay *replay.Metrics
-	ingest *ingest.Metrics
+	queue    *queue.Metrics
+	replay   *replay.Metrics
+	ingest   *ingest.Metrics
+	watchdog *watchdog.Metrics
+	reload   *reloadMetrics
 }
 
-// openBackends registers every configured backend, opens its queues
-// (routed shards and any leftover shard directories) and builds its
-// workers, then reports queues of backends that are no longer configured.
-func (d *Daemon) openBackends() error {
-	d.metrics = metricsSet{
-		queue: queue.NewMetrics(d.reg), replay: replay.NewMetrics(d.reg), ingest: ingest.NewMetrics(d.reg),
-	}
-	for _, b := range d.backends {
+// openBackends opens a sink for every configured backend, then reports
+// queues of backends that are no longer configured.
+func (d *Daemon) openBackends(bs []config.Backend) ([]*backendSink, error) {
+	sinks := make([]*backendSink, 0, len(bs))
+	for _, b := range bs {
 		s, err := d.openBackend(b)
 		if s != nil {
-			d.sinks = append(d.sinks, s)
+			d.all[b.ID] = s
+			sinks = append(sinks, s)
 		}
 		if err != nil {
-			return fmt.Errorf("backend %s: %w", b.Name, err)
+			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
 		}
 	}
-	return d.reportOrphans()
+	return sinks, d.reportOrphans(bs)
 }
 
+// openBackend builds b's client, registers b, opens its dead-letter log
+// and queues (routed shards and any leftover shard directories) and
+// builds their workers, not started. On error the returned sink, if
+// any, holds what was opened.
 func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
+	client, err := b.NewClient()
+	if err != nil {
+		return nil, err
+	}
 	if err := d.register(b); err != nil {
 		return nil, err
 	}
@@ -68,7 +86,7 @@ func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &backendSink{backend: b, dead: dead, state: replay.NewBackendState(b.Name)}
+	s := &backendSink{backend: b, cur: b, client: client, dead: dead, state: replay.NewBackendState(b.Name)}
 	shards, err := d.shardsOf(b.ID)
 	if err != nil {
 		return s, err
@@ -83,7 +101,7 @@ func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 			return s, fmt.Errorf("shard %d: %w", shard, err)
 		}
 		sq := &shardQueue{shard: shard, q: q, routed: shard < d.cfg.Shards}
-		sq.w = replay.NewWorker(d.endpoint(b), q, d.workerOptions(s, shard))
+		sq.w.Store(d.newWorker(s, sq))
 		s.queues = append(s.queues, sq)
 	}
 	return s, nil
@@ -120,31 +138,38 @@ func (d *Daemon) register(b config.Backend) error {
 		return err
 	}
 	return d.store.PutBackend(store.BackendRecord{ID: b.ID, URL: b.Name, FirstSeen: info.Created, LastSeen: now,
-		Settings: map[string]string{"shards": fmt.Sprint(d.cfg.Shards)}})
+		Settings: map[string]string{"shards": fmt.Sprint(d.cfg.Shards), "protocol": b.Protocol}})
 }
 
-func (d *Daemon) endpoint(b config.Backend) *replay.Endpoint {
-	return &replay.Endpoint{Name: b.Name, URL: b.URL, Timeout: d.cfg.RemoteTimeout, UserAgent: "prws/" + d.version}
-}
-
-func (d *Daemon) workerOptions(s *backendSink, shard int) replay.Options {
-	return replay.Options{
-		Shard: shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
-		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.cfg.TenantHeader,
+// newWorker builds the worker of q from s's current settings.
+func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
+	b, client := s.current()
+	ep := &replay.Endpoint{Name: b.Name, URL: b.URL, Client: client, Timeout: d.cfg.RemoteTimeout,
+		Headers: b.Headers, UserAgent: "prws/" + d.version}
+	if b.Timeout > 0 {
+		ep.Timeout = b.Timeout
+	}
+	return replay.NewWorker(ep, q.q, replay.Options{
+		Shard: q.shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
+		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.tenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
 		Logger: d.log, OnResult: d.sendResultHook(s.backend.ID),
-	}
+	})
 }
 
 // reportOrphans logs queues on disk whose backend is not configured. They
 // are kept, never deleted: drop them explicitly with the CLI.
-func (d *Daemon) reportOrphans() error {
+func (d *Daemon) reportOrphans(bs []config.Backend) error {
 	ids, err := datadir.Backends(d.cfg.DataDir)
 	if err != nil {
 		return err
 	}
+	configured := make(map[string]bool, len(bs))
+	for _, b := range bs {
+		configured[b.ID] = true
+	}
 	for _, id := range ids {
-		if slices.ContainsFunc(d.backends, func(b config.Backend) bool { return b.ID == id }) {
+		if configured[id] {
 			continue
 		}
 		qs, err := admin.QueuesFromDataDir(d.cfg.DataDir, map[string]bool{})
@@ -153,7 +178,7 @@ func (d *Daemon) reportOrphans() error {
 		}
 		for _, q := range qs {
 			if q.BackendID == id && q.PendingRecords > 0 {
-				d.log.Warn("queue of a backend that is not in --promes kept on disk; it drains if the backend is configured again",
+				d.log.Warn("queue of a backend that is not configured kept on disk; it drains if the backend is configured again",
 					"backend", q.Backend, "shard", q.Shard, "pending_samples", q.PendingSamples)
 			}
 		}
@@ -162,15 +187,22 @@ func (d *Daemon) reportOrphans() error {
 	return nil
 }
 
+// current returns the sink's connection settings and client.
+func (s *backendSink) current() (config.Backend, *http.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur, s.client
+}
+
 func (s *backendSink) start() {
 	for _, q := range s.queues {
-		q.w.Start()
+		q.w.Load().Start()
 	}
 }
 
 func (s *backendSink) stop(ctx context.Context, log *slog.Logger) {
 	for _, q := range s.queues {
-		if err := q.w.Stop(ctx); err != nil {
+		if err := q.w.Load().Stop(ctx); err != nil {
 			log.Warn("replay worker did not stop in time", "backend", s.backend.Name, "shard", q.shard, "err", err)
 		}
 	}
@@ -197,16 +229,19 @@ func (s *backendSink) targets(shards int) []ingest.Target {
 	return out
 }
 
-func (s *backendSink) status() []admin.QueueStatus {
+// status reports the sink's queues; configured is false for a backend a
+// reload removed (its queues drain but take no new data).
+func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus {
 	st := s.state.Status()
 	dead := s.dead.Count()
+	cur, _ := s.current()
 	out := make([]admin.QueueStatus, 0, len(s.queues))
 	for _, q := range s.queues {
 		qs := admin.FromStats(q.q.Stats())
-		ws := q.w.Status()
-		qs.Backend, qs.BackendID, qs.Shard = s.backend.Name, s.backend.ID, q.shard
-		qs.Configured, qs.Routed, qs.Up = true, q.routed, st.Up
-		qs.LastError, qs.LastErrorTime, qs.SendRate = st.LastError, st.LastErrorTime, ws.SendRate
+		ws := q.w.Load().Status()
+		qs.Backend, qs.BackendID, qs.Shard = cur.Name, s.backend.ID, q.shard
+		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
+		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.scrub(st.LastError), st.LastErrorTime, ws.SendRate
 		qs.DrainETA = admin.ETA(qs.PendingSamples, ws.SendRate)
 		qs.DeadLetters, qs.Source = dead, "daemon"
 		out = append(out, qs)

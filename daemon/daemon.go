@@ -8,31 +8,44 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/prws/prws/config"
 	"github.com/prws/prws/ingest"
 	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/internal/lockfile"
-	"github.com/prws/prws/router"
+	"github.com/prws/prws/queue"
+	"github.com/prws/prws/replay"
 	"github.com/prws/prws/store"
+	"github.com/prws/prws/watchdog"
 )
+
+// ErrShuttingDown is returned by Reload once Shutdown has begun.
+var ErrShuttingDown = errors.New("prws is shutting down")
 
 // Daemon is a wired prws instance.
 type Daemon struct {
-	cfg      config.Config
-	backends []config.Backend
-	log      *slog.Logger
-	reg      *prometheus.Registry
+	cfg          config.Config // flags; never changes
+	tenantHeader string        // effective tenant header; a reload may not change it
+	log          *slog.Logger  // scrubs secrets
+	secrets      *scrubber
+	reg          *prometheus.Registry
 
-	lock    *lockfile.Lock
-	store   *store.Store
-	ring    *router.Ring
-	sinks   []*backendSink // one per configured backend, in --promes order
-	orphans []string       // backend ids with queues but not configured
+	lock  *lockfile.Lock
+	store *store.Store
+	topo  atomic.Pointer[topology] // current backend set; see topology
+
+	mu      sync.Mutex              // serialises Reload and Shutdown; guards all and closed
+	all     map[string]*backendSink // every open sink by backend id, configured or retired
+	closed  bool                    // Shutdown began
+	orphans []string                // backend ids with queues but not configured at start
+
 	ingest  *ingest.Handler
 	server  *http.Server
 	version string
@@ -41,24 +54,23 @@ type Daemon struct {
 	extras  extras
 }
 
-// New validates cfg and opens everything the daemon needs. On error,
-// whatever was opened is closed again.
+// New validates cfg, reads its --config.file and opens everything the
+// daemon needs. On error, whatever was opened is closed again. Every
+// line logged through log is scrubbed of the configured secrets.
 func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err error) {
-	backends, err := cfg.Validate()
+	settings, err := cfg.Load()
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(backends))
-	for i, b := range backends {
-		ids[i] = b.ID
+	if err := web.Validate(cfg.WebConfigFile); err != nil {
+		return nil, fmt.Errorf("%w: --web.config.file: %w", config.ErrInvalid, err)
 	}
-	ring, err := router.New(ids, cfg.ReplicaFactor, cfg.Shards)
-	if err != nil {
-		return nil, err
-	}
+	sc := newScrubber()
+	sc.add(settings.Backends)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d = &Daemon{cfg: cfg, backends: backends, log: log, reg: reg, ring: ring, version: version}
+	d = &Daemon{cfg: cfg, tenantHeader: settings.TenantHeader, secrets: sc, reg: reg, version: version,
+		log: slog.New(scrubHandler{next: log.Handler(), s: sc}), all: map[string]*backendSink{}}
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -68,7 +80,7 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 	if err = d.openState(); err != nil {
 		return nil, err
 	}
-	if err = d.openBackends(); err != nil {
+	if err = d.openTopology(settings.Backends); err != nil {
 		return nil, err
 	}
 	if err = d.openExtras(); err != nil {
@@ -76,6 +88,26 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 	}
 	d.ingest = d.newIngest()
 	return d, nil
+}
+
+// openTopology builds the metrics, opens the sinks of bs and publishes
+// the first topology.
+func (d *Daemon) openTopology(bs []config.Backend) error {
+	d.metrics = metricsSet{
+		queue: queue.NewMetrics(d.reg), replay: replay.NewMetrics(d.reg), ingest: ingest.NewMetrics(d.reg),
+		watchdog: watchdog.NewMetrics(d.reg), reload: newReloadMetrics(d.reg),
+	}
+	sinks, err := d.openBackends(bs)
+	if err != nil {
+		return err
+	}
+	t, err := d.newTopology(bs, sinks, nil)
+	if err != nil {
+		return err
+	}
+	d.topo.Store(t)
+	d.metrics.reload.record(true, time.Now())
+	return nil
 }
 
 func (d *Daemon) openState() error {
@@ -98,7 +130,8 @@ func (d *Daemon) openState() error {
 }
 
 // Start starts the workers and serves HTTP on ln (nil: listen on
-// cfg.Listen). It does not block.
+// cfg.Listen), with TLS and basic auth when --web.config.file says so.
+// It does not block.
 func (d *Daemon) Start(ln net.Listener) error {
 	if ln == nil {
 		var err error
@@ -107,24 +140,38 @@ func (d *Daemon) Start(ln net.Listener) error {
 		}
 	}
 	d.startExtras()
-	for _, s := range d.sinks {
+	for _, s := range d.current().sinks {
 		s.start()
 	}
 	d.server = d.newServer()
-	go func() {
-		if err := d.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			d.log.Error("http server stopped", "err", err)
-		}
-	}()
+	go d.serve(ln)
 	d.ingest.SetReady(true)
 	d.extras.ready.Store(true)
-	d.log.Info("prws started", "listen", ln.Addr().String(), "backends", len(d.backends),
-		"shards", d.cfg.Shards, "replica_factor", d.cfg.ReplicaFactor, "data_dir", d.cfg.DataDir)
+	d.log.Info("prws started", "listen", ln.Addr().String(), "backends", len(d.current().backends),
+		"shards", d.cfg.Shards, "replica_factor", d.cfg.ReplicaFactor, "data_dir", d.cfg.DataDir,
+		"config_file", d.cfg.ConfigFile, "web_config_file", d.cfg.WebConfigFile)
 	return nil
 }
 
+// serve runs the HTTP server on ln until Shutdown.
+func (d *Daemon) serve(ln net.Listener) {
+	var err error
+	if d.cfg.WebConfigFile == "" {
+		err = d.server.Serve(ln)
+	} else {
+		systemd := false
+		err = web.Serve(ln, d.server, &web.FlagConfig{
+			WebListenAddresses: &[]string{}, WebSystemdSocket: &systemd, WebConfigFile: &d.cfg.WebConfigFile,
+		}, d.log.With("component", "web"))
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		d.log.Error("http server stopped", "err", err)
+	}
+}
+
 // Shutdown stops the daemon in order and reports what it left queued.
-// It returns within about ctx's deadline.
+// It returns within about ctx's deadline. A reload in progress finishes
+// first; later reloads fail with ErrShuttingDown.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.extras.ready.Store(false)
 	d.ingest.SetReady(false)
@@ -134,11 +181,14 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
-	for _, s := range d.sinks {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	for _, s := range d.all {
 		s.stop(ctx, d.log)
 	}
 	d.stopExtras()
-	for _, s := range d.sinks {
+	for _, s := range d.all {
 		for _, q := range s.allQueues() {
 			st := q.q.Stats()
 			if st.PendingRecords > 0 {
@@ -155,10 +205,10 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 // partly opened daemon.
 func (d *Daemon) closeAll() error {
 	var errs []error
-	for _, s := range d.sinks {
+	for id, s := range d.all {
 		errs = append(errs, s.close())
+		delete(d.all, id)
 	}
-	d.sinks = nil
 	if d.store != nil {
 		errs = append(errs, d.store.Close())
 		d.store = nil

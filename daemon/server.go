@@ -26,6 +26,7 @@ func (d *Daemon) newServer() *http.Server {
 		w.Write([]byte("prws is healthy.\n"))
 	})
 	mux.HandleFunc("/-/ready", d.serveReady)
+	mux.HandleFunc("/-/reload", d.serveReload)
 	mux.HandleFunc(admin.PathStatus, d.serveStatus)
 	mux.HandleFunc(admin.PathQueues, d.serveQueues)
 	mux.HandleFunc(admin.PathRing, d.serveRing)
@@ -52,9 +53,11 @@ func (d *Daemon) serveReady(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (d *Daemon) serveStatus(w http.ResponseWriter, _ *http.Request) {
-	names := make([]string, len(d.backends))
-	for i, b := range d.backends {
-		names[i] = b.Name
+	t := d.current()
+	names := make([]string, len(t.sinks))
+	for i, s := range t.sinks {
+		cur, _ := s.current()
+		names[i] = cur.Name
 	}
 	key := "series"
 	if d.cfg.ShardKey != 0 {
@@ -71,12 +74,18 @@ func (d *Daemon) serveQueues(w http.ResponseWriter, _ *http.Request) {
 	admin.WriteJSON(w, d.Queues())
 }
 
-// Queues reports every open queue, configured backends first in --promes
-// order, then shard order. Safe for concurrent use.
+// Queues reports every open queue, configured backends first in ring
+// order (--promes, then the file), then backends a reload removed, each
+// in shard order. Secrets are scrubbed from error texts. Safe for
+// concurrent use.
 func (d *Daemon) Queues() []admin.QueueStatus {
+	t := d.current()
 	var out []admin.QueueStatus
-	for _, s := range d.sinks {
-		out = append(out, s.status()...)
+	for _, s := range t.sinks {
+		out = append(out, s.status(true, d.secrets)...)
+	}
+	for _, s := range t.retired {
+		out = append(out, s.status(false, d.secrets)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		return out[i].BackendID == out[j].BackendID && out[i].Shard < out[j].Shard
@@ -90,9 +99,11 @@ func (d *Daemon) serveRing(w http.ResponseWriter, _ *http.Request) {
 		ID      string `json:"id"`
 		Up      bool   `json:"up"`
 	}
-	ms := make([]member, len(d.backends))
-	for i, b := range d.backends {
-		ms[i] = member{Backend: b.Name, ID: b.ID, Up: d.health().Up(i)}
+	t := d.current()
+	ms := make([]member, len(t.sinks))
+	for i, s := range t.sinks {
+		cur, _ := s.current()
+		ms[i] = member{Backend: cur.Name, ID: cur.ID, Up: t.health().Up(i)}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	admin.WriteJSON(w, ms)
