@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -21,8 +23,14 @@ func queuesCommand() *cli.Command {
 			&cli.StringFlag{Name: "data-dir", Value: "./data", Usage: "data dir of the daemon"},
 			&cli.StringFlag{Name: "url", Usage: "admin URL of a running daemon (default: found through the data dir's LOCK)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "refresh every --interval with per-backend drain progress, rates and ETA until Ctrl-C"},
+			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "refresh interval of --watch"},
 		},
+		Subcommands: []*cli.Command{queuesDropCommand(), queuesMoveCommand()},
 		Action: func(c *cli.Context) error {
+			if c.Bool("watch") {
+				return watchQueues(c)
+			}
 			qs, err := loadQueues(c)
 			if err != nil {
 				return err
@@ -40,12 +48,9 @@ func queuesCommand() *cli.Command {
 }
 
 func loadQueues(c *cli.Context) ([]admin.QueueStatus, error) {
-	base := c.String("url")
-	if base == "" {
-		info, held, err := lockfile.Read(c.String("data-dir"))
-		if err == nil && held {
-			base = admin.BaseURL(info.Listen)
-		}
+	base, err := daemonURL(c)
+	if err != nil {
+		return nil, err
 	}
 	if base != "" {
 		var qs []admin.QueueStatus
@@ -55,4 +60,48 @@ func loadQueues(c *cli.Context) ([]admin.QueueStatus, error) {
 		return qs, nil
 	}
 	return admin.QueuesFromDataDir(c.String("data-dir"), nil)
+}
+
+// daemonURL returns the admin URL of the daemon to ask: --url, else the
+// listen address recorded by the process holding the data dir's LOCK,
+// else "" (no daemon runs: read or change the data dir directly). A
+// holder that records no listen address is another prws command working
+// on the data dir: an error.
+func daemonURL(c *cli.Context) (string, error) {
+	if base := c.String("url"); base != "" {
+		return base, nil
+	}
+	info, held, err := lockfile.Read(c.String("data-dir"))
+	switch {
+	case !held:
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("data dir is held by a process that has not recorded its address yet: %w", err)
+	case info.Listen == "":
+		return "", fmt.Errorf("data dir is held by another prws command (pid %d); try again when it is done", info.PID)
+	}
+	return admin.BaseURL(info.Listen), nil
+}
+
+// dataDirFlags are the flags of every command that works on a daemon or
+// its data dir.
+func dataDirFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "data-dir", Value: "./data", Usage: "data dir of the daemon"},
+		&cli.StringFlag{Name: "url", Usage: "admin URL of a running daemon (default: found through the data dir's LOCK)"},
+	}
+}
+
+// lockStopped takes the data dir's LOCK for a command that changes a
+// stopped data dir, so no daemon can start meanwhile. It refuses while a
+// daemon (or another command) holds it. The caller releases the lock.
+func lockStopped(data, what string) (*lockfile.Lock, error) {
+	if _, err := os.Stat(data); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	l, err := lockfile.Acquire(data, lockfile.Info{PID: os.Getpid()})
+	if errors.Is(err, lockfile.ErrHeld) {
+		return nil, fmt.Errorf("%s needs a stopped data dir: %w", what, err)
+	}
+	return l, err
 }

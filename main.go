@@ -44,6 +44,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			{Name: "run", Usage: "run the daemon (the default)", Flags: runFlags(), Action: runAction},
 			queuesCommand(),
 			ringCommand(),
+			deadletterCommand(),
+			limiterCommand(),
 			{Name: "version", Usage: "print the version", Action: func(c *cli.Context) error {
 				fmt.Fprintln(c.App.Writer, "prws", version)
 				return nil

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/prws/prws/admin"
+	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/queue"
+)
+
+// deadletterCommand is `prws deadletter`: the batches backends refused
+// for good. Every subcommand asks the running daemon's admin API when one
+// holds the data dir, otherwise works on the stopped data dir under its
+// LOCK.
+func deadletterCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "deadletter",
+		Usage: "list, show, replay and purge the batches backends refused for good",
+		Subcommands: []*cli.Command{
+			{
+				Name: "list", Usage: "list dead letters: backend, when, status, the backend's message, samples",
+				Flags:  append(dataDirFlags(), backendFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}),
+				Action: deadletterList,
+			},
+			{
+				Name: "show", Usage: "show one dead letter and the first series of its batch", ArgsUsage: "NAME",
+				Flags: append(dataDirFlags(), backendFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"},
+					&cli.IntFlag{Name: "series", Value: 20, Usage: "series to decode and show; 0 = all"}),
+				Action: deadletterShow,
+			},
+			{
+				Name: "replay", Usage: "re-queue dead letters (to their backend or --to another) and remove them", ArgsUsage: "NAME... | --all",
+				Flags: append(dataDirFlags(), backendFlag(), &cli.BoolFlag{Name: "all", Usage: "every dead letter (of --backend)"},
+					&cli.StringFlag{Name: "to", Usage: "backend id or URL to queue them for (default: the backend that refused them)"},
+					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
+				Action: deadletterReplay,
+			},
+			{
+				Name: "purge", Usage: "delete dead letters for good", ArgsUsage: "NAME... | --all | --older-than D",
+				Flags: append(dataDirFlags(), backendFlag(), &cli.BoolFlag{Name: "all", Usage: "every dead letter (of --backend)"},
+					&cli.DurationFlag{Name: "older-than", Usage: "dead letters refused longer ago than this"},
+					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
+				Action: deadletterPurge,
+			},
+		},
+	}
+}
+
+func backendFlag() cli.Flag {
+	return &cli.StringFlag{Name: "backend", Usage: "only this backend (id or URL)"}
+}
+
+// deadletterList prints every dead letter (of --backend).
+func deadletterList(c *cli.Context) error {
+	var list []admin.DeadLetter
+	err := onDeadLetters(c, func(base string) error {
+		return admin.Get(c.Context, base, admin.PathDeadLetter+"?backend="+url.QueryEscape(c.String("backend")), &list)
+	}, func(o *offlineDL) error {
+		var err error
+		list, err = o.selectDL(admin.Selector{All: true})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return admin.WriteJSON(c.App.Writer, list)
+	}
+	return admin.WriteDeadLetters(c.App.Writer, list, time.Now())
+}
+
+// deadletterShow prints one dead letter with its decoded series.
+func deadletterShow(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return fmt.Errorf("show takes one dead-letter NAME; see prws deadletter list")
+	}
+	var d admin.DeadLetterDetail
+	err := onDeadLetters(c, func(base string) error {
+		q := url.Values{"name": {c.Args().First()}, "backend": {c.String("backend")}, "series": {fmt.Sprint(c.Int("series"))}}
+		return admin.Get(c.Context, base, admin.PathDeadLetter+"?"+q.Encode(), &d)
+	}, func(o *offlineDL) error {
+		chosen, err := o.selectDL(admin.Selector{Names: []string{c.Args().First()}})
+		if err == nil {
+			d, err = admin.ShowDeadLetter(o.logs, chosen[0], c.Int("series"))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return admin.WriteJSON(c.App.Writer, d)
+	}
+	return admin.WriteDeadLetterDetail(c.App.Writer, d)
+}
+
+// selector builds the dead-letter selection of a replay or purge.
+func selector(c *cli.Context) admin.Selector {
+	return admin.Selector{Names: c.Args().Slice(), All: c.Bool("all"), OlderThan: c.Duration("older-than"), Backend: c.String("backend")}
+}
+
+// deadletterReplay re-queues dead letters and removes them.
+func deadletterReplay(c *cli.Context) error {
+	req := admin.ReplayRequest{Selector: selector(c), To: c.String("to")}
+	var res admin.ReplayResult
+	err := onDeadLetters(c, func(base string) error {
+		return admin.Post(c.Context, base, admin.PathDeadLetterReplay, req, &res)
+	}, func(o *offlineDL) error {
+		var err error
+		res, err = o.replay(c.Context, req)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return admin.WriteJSON(c.App.Writer, res)
+	}
+	return admin.WriteReplayResult(c.App.Writer, res)
+}
+
+// deadletterPurge deletes dead letters.
+func deadletterPurge(c *cli.Context) error {
+	sel := selector(c)
+	var res admin.PurgeResult
+	err := onDeadLetters(c, func(base string) error {
+		return admin.Post(c.Context, base, admin.PathDeadLetterPurge, sel, &res)
+	}, func(o *offlineDL) error {
+		chosen, err := o.selectDL(sel)
+		if err == nil {
+			res = admin.Purge(o.logs, chosen)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return admin.WriteJSON(c.App.Writer, res)
+	}
+	return admin.WritePurgeResult(c.App.Writer, res)
+}
+
+// onDeadLetters runs online against the running daemon, or offline on
+// the stopped data dir while holding its LOCK.
+func onDeadLetters(c *cli.Context, online func(base string) error, offline func(*offlineDL) error) error {
+	base, err := daemonURL(c)
+	if err != nil {
+		return err
+	}
+	if base != "" {
+		return online(base)
+	}
+	data := c.String("data-dir")
+	lock, err := lockStopped(data, "prws deadletter")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	o, err := openOfflineDL(data, c.String("backend"))
+	if err != nil {
+		return err
+	}
+	return offline(o)
+}
+
+// offlineDL is the dead letters of a stopped, locked data dir.
+type offlineDL struct {
+	data    string
+	backend string // resolved --backend id, "" for all
+	refs    []admin.BackendRef
+	logs    admin.DeadLetterLogs
+}
+
+func openOfflineDL(data, backend string) (*offlineDL, error) {
+	refs, err := admin.DataDirBackends(data)
+	if err != nil {
+		return nil, err
+	}
+	o := &offlineDL{data: data, refs: refs}
+	if backend != "" {
+		ref, err := admin.ResolveBackend(backend, refs)
+		if err != nil {
+			return nil, err
+		}
+		o.backend = ref.ID
+	}
+	o.logs, err = admin.OpenDeadLetterLogs(data)
+	return o, err
+}
+
+// selectDL lists the dead letters and applies sel, narrowed to --backend.
+func (o *offlineDL) selectDL(sel admin.Selector) ([]admin.DeadLetter, error) {
+	all, err := admin.ListDeadLetters(o.logs)
+	if err != nil {
+		return nil, err
+	}
+	sel.Backend = o.backend
+	return sel.Select(all, time.Now())
+}
+
+// replay re-queues the chosen dead letters into shard 0 of their target
+// backend's queue, opened directly.
+func (o *offlineDL) replay(ctx context.Context, req admin.ReplayRequest) (admin.ReplayResult, error) {
+	chosen, err := o.selectDL(req.Selector)
+	if err != nil {
+		return admin.ReplayResult{}, err
+	}
+	to := ""
+	if req.To != "" {
+		ref, err := admin.ResolveBackend(req.To, o.refs)
+		if err != nil {
+			return admin.ReplayResult{}, err
+		}
+		to = ref.ID
+	}
+	queues := map[string]*queue.Queue{}
+	defer func() {
+		for _, q := range queues {
+			q.Close()
+		}
+	}()
+	res := admin.ReplayResult{Replayed: []admin.Replayed{}}
+	for _, d := range chosen {
+		target := cmp.Or(to, d.BackendID)
+		q, err := o.queueFor(queues, target)
+		if err == nil {
+			var n int
+			n, err = admin.ReplayDeadLetter(ctx, o.logs[d.BackendID], d.Name, q)
+			if err == nil {
+				res.Replayed = append(res.Replayed, admin.Replayed{Name: d.Name, BackendID: d.BackendID, To: target, Samples: n})
+			}
+		}
+		if err != nil {
+			res.Errors = append(res.Errors, err.Error())
+		}
+	}
+	return res, nil
+}
+
+// queueFor opens (once) shard 0 of backend id, which must have a queue
+// directory already: replay never invents a backend.
+func (o *offlineDL) queueFor(open map[string]*queue.Queue, id string) (*queue.Queue, error) {
+	if q, ok := open[id]; ok {
+		return q, nil
+	}
+	if _, err := datadir.ReadBackendInfo(o.data, id); err != nil {
+		return nil, fmt.Errorf("backend %s has no queue in this data dir (pass --to a backend that has): %w", id, err)
+	}
+	q, err := queue.Open(datadir.QueueDir(o.data, id, 0), queue.Options{})
+	if err != nil {
+		return nil, err
+	}
+	open[id] = q
+	return q, nil
+}

@@ -1,0 +1,232 @@
+package daemon
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prws/prws/admin"
+	"github.com/prws/prws/deadletter"
+	"github.com/prws/prws/internal/datadir"
+)
+
+// registerDeadLetterAPI adds the dead-letter and limiter admin endpoints
+// to mux and the backlog gauges (admin.BacklogCollector) to the
+// daemon's registry.
+func (d *Daemon) registerDeadLetterAPI(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+admin.PathDeadLetter, d.serveDeadLetters)
+	mux.HandleFunc("POST "+admin.PathDeadLetterReplay, d.serveDeadLetterReplay)
+	mux.HandleFunc("POST "+admin.PathDeadLetterPurge, d.serveDeadLetterPurge)
+	mux.HandleFunc("GET "+admin.PathLimiter, d.serveLimiter)
+	if err := d.reg.Register(admin.NewBacklogCollector(d.Queues, d.cfg.MaxQueueBytes)); err != nil {
+		d.log.Warn("backlog gauges not registered", "err", err)
+	}
+}
+
+// deadLetterLogs returns the logs of every open sink (configured or
+// retired by a reload: their replay workers write them) plus those of
+// backends unconfigured since start that have a dead-letter directory
+// (nobody writes those, so opening them is safe).
+func (d *Daemon) deadLetterLogs() (admin.DeadLetterLogs, error) {
+	t := d.current()
+	logs := admin.DeadLetterLogs{}
+	for _, s := range append(slices.Clone(t.sinks), t.retired...) {
+		logs[s.backend.ID] = s.dead
+	}
+	for _, id := range d.orphans {
+		dir := datadir.DeadLetterDir(d.cfg.DataDir, id)
+		if _, err := os.Stat(dir); err != nil || logs[id] != nil {
+			continue
+		}
+		l, err := deadletter.Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		logs[id] = l
+	}
+	return logs, nil
+}
+
+// backendRefs are every backend the daemon knows: configured ones first,
+// then retired ones, then those unconfigured since start.
+func (d *Daemon) backendRefs() []admin.BackendRef {
+	t := d.current()
+	var refs []admin.BackendRef
+	seen := map[string]bool{}
+	for _, s := range append(slices.Clone(t.sinks), t.retired...) {
+		cur, _ := s.current()
+		refs = append(refs, admin.BackendRef{ID: s.backend.ID, URL: cur.Name})
+		seen[s.backend.ID] = true
+	}
+	for _, id := range d.orphans {
+		if seen[id] {
+			continue
+		}
+		ref := admin.BackendRef{ID: id}
+		if info, err := datadir.ReadBackendInfo(d.cfg.DataDir, id); err == nil {
+			ref.URL = info.URL
+		}
+		refs = append(refs, ref)
+	}
+	return refs
+}
+
+// resolveID turns a backend id or URL into an id; "" stays "".
+func (d *Daemon) resolveID(arg string) (string, error) {
+	if arg == "" {
+		return "", nil
+	}
+	ref, err := admin.ResolveBackend(arg, d.backendRefs())
+	return ref.ID, err
+}
+
+// serveDeadLetters lists dead letters (?backend= narrows), or with
+// ?name= shows one with its first ?series= series (default 20).
+func (d *Daemon) serveDeadLetters(w http.ResponseWriter, r *http.Request) {
+	logs, all, err := d.listDeadLetters()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	sel := admin.Selector{All: true}
+	if sel.Backend, err = d.resolveID(r.URL.Query().Get("backend")); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if name := r.URL.Query().Get("name"); name != "" {
+		sel.All, sel.Names = false, []string{name}
+	}
+	chosen, err := sel.Select(all, time.Now())
+	if err != nil {
+		http.Error(w, err.Error(), statusOf(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if sel.All {
+		admin.WriteJSON(w, chosen)
+		return
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("series"))
+	detail, err := admin.ShowDeadLetter(logs, chosen[0], cmp.Or(limit, 20))
+	if err != nil {
+		http.Error(w, err.Error(), statusOf(err))
+		return
+	}
+	admin.WriteJSON(w, detail)
+}
+
+func (d *Daemon) listDeadLetters() (admin.DeadLetterLogs, []admin.DeadLetter, error) {
+	logs, err := d.deadLetterLogs()
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := admin.ListDeadLetters(logs)
+	return logs, all, err
+}
+
+// serveDeadLetterReplay re-queues the chosen dead letters into shard 0
+// of their backend (or of the "to" backend) and removes each once it is
+// durable there.
+func (d *Daemon) serveDeadLetterReplay(w http.ResponseWriter, r *http.Request) {
+	var req admin.ReplayRequest
+	logs, chosen, ok := d.chooseDeadLetters(w, r, &req, &req.Selector)
+	if !ok {
+		return
+	}
+	to, err := d.resolveID(req.To)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	res := admin.ReplayResult{Replayed: []admin.Replayed{}}
+	for _, dl := range chosen {
+		rep, err := d.replayOne(r, logs[dl.BackendID], dl, to)
+		if err != nil {
+			res.Errors = append(res.Errors, err.Error())
+			continue
+		}
+		res.Replayed = append(res.Replayed, rep)
+	}
+	d.log.Info("dead letters replayed", "replayed", len(res.Replayed), "failed", len(res.Errors))
+	w.Header().Set("Content-Type", "application/json")
+	admin.WriteJSON(w, res)
+}
+
+func (d *Daemon) replayOne(r *http.Request, l *deadletter.Log, dl admin.DeadLetter, to string) (admin.Replayed, error) {
+	target := cmp.Or(to, dl.BackendID)
+	for _, s := range d.current().sinks {
+		if s.backend.ID == target && len(s.queues) > 0 {
+			n, err := admin.ReplayDeadLetter(r.Context(), l, dl.Name, s.queues[0].q)
+			return admin.Replayed{Name: dl.Name, BackendID: dl.BackendID, To: target, Samples: n}, err
+		}
+	}
+	return admin.Replayed{}, fmt.Errorf("dead letter %s: backend %s is not configured; pass --to", dl.Name, target)
+}
+
+// serveDeadLetterPurge removes the chosen dead letters.
+func (d *Daemon) serveDeadLetterPurge(w http.ResponseWriter, r *http.Request) {
+	var sel admin.Selector
+	logs, chosen, ok := d.chooseDeadLetters(w, r, &sel, &sel)
+	if !ok {
+		return
+	}
+	res := admin.Purge(logs, chosen)
+	d.log.Info("dead letters purged", "purged", len(res.Purged), "samples", res.Samples, "failed", len(res.Errors))
+	w.Header().Set("Content-Type", "application/json")
+	admin.WriteJSON(w, res)
+}
+
+// chooseDeadLetters decodes the request body into req, whose Selector is
+// sel (its Backend may be an id or URL), and selects the dead letters.
+// It answers the request itself and returns false on any error.
+func (d *Daemon) chooseDeadLetters(w http.ResponseWriter, r *http.Request, req any, sel *admin.Selector) (admin.DeadLetterLogs, []admin.DeadLetter, bool) {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(req); err != nil {
+		http.Error(w, "bad request body: "+err.Error(), http.StatusBadRequest)
+		return nil, nil, false
+	}
+	var err error
+	if sel.Backend, err = d.resolveID(sel.Backend); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return nil, nil, false
+	}
+	logs, all, err := d.listDeadLetters()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return nil, nil, false
+	}
+	chosen, err := sel.Select(all, time.Now())
+	if err != nil {
+		http.Error(w, err.Error(), statusOf(err))
+		return nil, nil, false
+	}
+	return logs, chosen, true
+}
+
+func (d *Daemon) serveLimiter(w http.ResponseWriter, _ *http.Request) {
+	st := admin.LimiterStatus{Source: "daemon"}
+	if l := d.extras.limiter; l != nil {
+		st.Enabled, st.Status = true, l.Status()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	admin.WriteJSON(w, st)
+}
+
+// statusOf maps a selection or read error to an HTTP status.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return http.StatusNotFound
+	case errors.Is(err, admin.ErrNoSelection), errors.Is(err, deadletter.ErrBadName):
+		return http.StatusBadRequest
+	case errors.Is(err, deadletter.ErrCorrupt):
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusConflict
+}
