@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -27,36 +28,70 @@ var timeSeriesSchema = &schema{
 type seriesParser struct {
 	refs   []labelRef
 	sorted bool // label names strictly increasing as found
+	// canon: every Label entry so far had the canonical short layout
+	// (tag, 1-byte length, name, value, each under 128 bytes) and followed
+	// the previous one directly, so b[labels] holds them all and nothing
+	// else.
+	canon  bool
+	labels span
 	sorter labelSorter
 }
 
 // parse walks the TimeSeries body b[start:end], validating every field and
 // collecting its labels into p.refs. It returns samples + histograms.
+// Labels and samples in their canonical encoding (what every sender
+// emits) are recognised in place; anything else takes the generic walk.
 func (p *seriesParser) parse(b []byte, start, end int) (int, error) {
-	p.refs, p.sorted = p.refs[:0], true
+	p.refs, p.sorted, p.canon = p.refs[:0], true, true
+	p.labels = span{start, start}
 	b = b[:end]
 	samples := 0
 	for i := start; i < end; {
-		f, next, err := nextField(b, i)
-		if err != nil {
-			return 0, malformed("TimeSeries", err)
+		if i+1 < end && b[i+1] < 0x80 {
+			if n := i + 2 + int(b[i+1]); n <= end {
+				switch b[i] {
+				case 1<<3 | wtBytes:
+					if name, value, ok := quickLabel(b, i+2, n); ok {
+						p.appendRef(b, labelRef{entry: span{i, n}, name: name, value: value}, true)
+						i = n
+						continue
+					}
+				case 2<<3 | wtBytes:
+					if quickSample(b, i+2, n) {
+						samples++
+						i = n
+						continue
+					}
+				}
+			}
 		}
-		switch {
-		case f.num == 1 && f.wt == wtBytes:
-			err = p.addLabel(b, &f, next)
-		case f.num == 2 && f.wt == wtBytes && quickSample(b, f.start, f.end):
-		default:
-			err = checkField(timeSeriesSchema, b, &f)
-		}
+		next, counted, err := p.parseField(b, i)
 		if err != nil {
 			return 0, err
 		}
-		if f.num == 2 || f.num == 4 {
+		if counted {
 			samples++
 		}
 		i = next
 	}
 	return samples, nil
+}
+
+// parseField is the generic walk of one TimeSeries field at b[i:]; counted
+// reports a sample or histogram.
+func (p *seriesParser) parseField(b []byte, i int) (next int, counted bool, err error) {
+	f, next, err := nextField(b, i)
+	if err != nil {
+		return 0, false, malformed("TimeSeries", err)
+	}
+	switch {
+	case f.num == 1 && f.wt == wtBytes:
+		err = p.addLabel(b, &f, next)
+	case f.num == 2 && f.wt == wtBytes && quickSample(b, f.start, f.end):
+	default:
+		err = checkField(timeSeriesSchema, b, &f)
+	}
+	return next, f.num == 2 || f.num == 4, err
 }
 
 // addLabel parses the Label message of f and appends its reference.
@@ -69,11 +104,25 @@ func (p *seriesParser) addLabel(b []byte, f *field, entryEnd int) error {
 			return err
 		}
 	}
-	if n := len(p.refs); n > 0 && bytes.Compare(p.name(b, n-1), b[ref.name.start:ref.name.end]) >= 0 {
-		p.sorted = false
-	}
-	p.refs = append(p.refs, ref)
+	p.appendRef(b, ref, false)
 	return nil
+}
+
+// appendRef appends ref, tracking sortedness and the canonical run.
+func (p *seriesParser) appendRef(b []byte, ref labelRef, canonical bool) {
+	if n := len(p.refs); n > 0 {
+		prev := &p.refs[n-1]
+		if string(b[prev.name.start:prev.name.end]) >= string(b[ref.name.start:ref.name.end]) {
+			p.sorted = false
+		}
+	} else {
+		p.labels.start = ref.entry.start
+	}
+	if !canonical || ref.entry.start != p.labels.end && len(p.refs) > 0 {
+		p.canon = false
+	}
+	p.labels.end = ref.entry.end
+	p.refs = append(p.refs, ref)
 }
 
 // quickLabel recognises the canonical encoding of a Label (name then value,
@@ -154,9 +203,17 @@ func (p *seriesParser) checkLabels(b []byte, o *Options) ([]byte, error) {
 	if o.MaxLabelsPerSeries > 0 && n > o.MaxLabelsPerSeries {
 		return nil, overLimit("label count", n, o.MaxLabelsPerSeries)
 	}
-	for i := range p.refs {
-		if err := checkLabel(b, &p.refs[i], o); err != nil {
-			return p.name(b, i), err
+	if p.canon && isASCII(b[p.labels.start:p.labels.end]) {
+		// Every byte of every name and value is ASCII, so all are valid
+		// UTF-8; only emptiness and the caps remain to check.
+		if err := p.checkCanonical(b, o); err != nil {
+			return p.name(b, p.firstBad(b, o)), err
+		}
+	} else {
+		for i := range p.refs {
+			if err := checkLabel(b, &p.refs[i], o); err != nil {
+				return p.name(b, i), err
+			}
 		}
 	}
 	if p.sorted {
@@ -171,6 +228,47 @@ func (p *seriesParser) checkLabels(b []byte, o *Options) ([]byte, error) {
 		}
 	}
 	return nil, nil
+}
+
+// checkCanonical applies the single-label rules that remain once the
+// labels are known to be ASCII.
+func (p *seriesParser) checkCanonical(b []byte, o *Options) error {
+	caps := o.MaxLabelNameLen > 0 || o.MaxLabelValueLen > 0
+	for i := range p.refs {
+		r := &p.refs[i]
+		if r.name.start == r.name.end {
+			return badLabels("empty label name")
+		}
+		if caps {
+			if err := checkLabelCaps(b[r.name.start:r.name.end], b[r.value.start:r.value.end], o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// firstBad returns the index of the first label checkLabel refuses.
+func (p *seriesParser) firstBad(b []byte, o *Options) int {
+	for i := range p.refs {
+		if checkLabel(b, &p.refs[i], o) != nil {
+			return i
+		}
+	}
+	return 0
+}
+
+// isASCII reports whether every byte of s is below 0x80, eight at a time.
+func isASCII(s []byte) bool {
+	var acc uint64
+	for len(s) >= 8 {
+		acc |= binary.LittleEndian.Uint64(s)
+		s = s[8:]
+	}
+	for _, c := range s {
+		acc |= uint64(c)
+	}
+	return acc&0x8080808080808080 == 0
 }
 
 // checkLabel applies the rules that concern a single label.

@@ -43,6 +43,16 @@ func (h *Hasher) Reset() {
 // Add feeds one label. name and value are not retained.
 // In KeyMetric mode every label but __name__ is ignored.
 func (h *Hasher) Add(name, value []byte) {
+	if n := h.n; h.key == KeySeries && n+len(name)+len(value)+2 <= hasherBuf {
+		// The common case, inlined: stage "name 0xff value 0xff".
+		n += copy(h.buf[n:], name)
+		h.buf[n] = labelSep
+		n++
+		n += copy(h.buf[n:], value)
+		h.buf[n] = labelSep
+		h.n = n + 1
+		return
+	}
 	addLabel(h, name, value)
 }
 

@@ -14,6 +14,9 @@ const stackScores = 32
 // It costs N score computations (N·R above 32 backends) and O(N·R)
 // comparisons for N backends and R replicas.
 func (r *Ring) Lookup(h uint64, health Health, dst []int) []int {
+	if health == nil && r.replicas <= 2 {
+		return r.top2(h, dst)
+	}
 	var cache [stackScores]uint64
 	var scores []uint64
 	if len(r.ids) <= stackScores {
@@ -35,6 +38,28 @@ func (r *Ring) Lookup(h uint64, health Health, dst []int) []int {
 		dst = s.pick(nil, false, dst)
 	}
 	return dst
+}
+
+// top2 appends the first one or two picks of pick(nil, ...), the
+// backends of highest rank in rank order, in one pass. It is Lookup's
+// path for one or two replicas with every backend up.
+func (r *Ring) top2(h uint64, dst []int) []int {
+	b1, r1 := 0, rank{r.score(h, 0), r.ids[0]}
+	b2, r2 := -1, rank{}
+	for i := 1; i < len(r.ids); i++ {
+		cand := rank{r.score(h, i), r.ids[i]}
+		switch {
+		case cand.before(r1):
+			b2, r2 = b1, r1
+			b1, r1 = i, cand
+		case b2 < 0 || cand.before(r2):
+			b2, r2 = i, cand
+		}
+	}
+	if r.replicas == 1 {
+		return append(dst, b1)
+	}
+	return append(dst, b1, b2)
 }
 
 // selector is the state of one Lookup.
