@@ -30,6 +30,20 @@ type Endpoint struct {
 	Headers map[string]string
 	// UserAgent is sent as User-Agent. Default "prws".
 	UserAgent string
+	// Protocol is the remote-write version the backend is sent:
+	// ProtocolV1 (the default, also for "") or ProtocolV2. For
+	// ProtocolV2 each batch is converted once, before its first attempt,
+	// so retries stay byte-identical. A backend that answers 415 to a
+	// 2.0 request, or 2xx without any X-Prometheus-Remote-Write-*-Written
+	// header (a 1.0 receiver that read the 2.0 body as an empty 1.0
+	// request), is sent 1.0 from then on by that worker, logged once; the
+	// batch is resent as 1.0 at once. Any other value makes every send
+	// fail (retried) with an error naming it; check with ParseProtocol.
+	Protocol Protocol
+
+	// wire is the worker's protocol state, set by withDefaults on the
+	// worker's private copy only; nil in the caller's Endpoint.
+	wire *wireState
 }
 
 // withDefaults returns a copy of e with defaults applied and whether the
@@ -45,6 +59,7 @@ func (e *Endpoint) withDefaults() (Endpoint, bool) {
 	if c.UserAgent == "" {
 		c.UserAgent = "prws"
 	}
+	c.wire = newWireState(c.Protocol)
 	if c.Client != nil {
 		return c, false
 	}

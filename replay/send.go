@@ -10,43 +10,109 @@ import (
 	"github.com/golang/snappy"
 )
 
-// encode snappy-compresses body into the worker's reusable buffer. The
-// result is valid until the next encode; every retry of a batch sends it.
+// encode prepares a batch for sending, once per batch so that every
+// retry sends the same bytes: the snappy-compressed 1.0 body, or for a
+// ProtocolV2 endpoint its 2.0 conversion. The result is valid until the
+// next encode.
 func (w *Worker) encode(body []byte) []byte {
+	ws := w.ep.wire
+	ws.raw, ws.batchV2, ws.empty = body, false, false
+	if ws.v2 && !ws.fellOff {
+		if out, ok := w.encodeV2(body); ok {
+			ws.cur = out
+			return out
+		}
+	}
+	ws.cur = w.encodeV1(body)
+	return ws.cur
+}
+
+// encodeV1 snappy-compresses body into the worker's reusable buffer.
+func (w *Worker) encodeV1(body []byte) []byte {
 	if n := snappy.MaxEncodedLen(len(body)); cap(w.buf) < n {
 		w.buf = make([]byte, n)
 	}
 	return snappy.Encode(w.buf[:cap(w.buf)], body)
 }
 
-// attempt POSTs body once and classifies the answer. ok is false when
-// ctx (the worker's, not the request timeout) ended the attempt; the
-// attempt is then not counted.
-func (w *Worker) attempt(ctx context.Context, body []byte, tenant string) (res Result, ok bool) {
-	if w.urlErr != nil {
-		return Result{Verdict: Retry, Code: "network", Err: w.urlErr}, true
+// encodeV2 converts body to a 2.0 request and snappy-compresses it into
+// the protocol state's buffer; false when body does not convert (it is
+// then sent as 1.0).
+func (w *Worker) encodeV2(body []byte) ([]byte, bool) {
+	ws := w.ep.wire
+	raw, series, err := ws.conv.convert(body)
+	if err != nil {
+		w.log.Error("batch does not convert to remote-write 2.0; sending it as 1.0", "err", err)
+		return nil, false
 	}
+	if n := snappy.MaxEncodedLen(len(raw)); cap(ws.buf) < n {
+		ws.buf = make([]byte, n)
+	}
+	ws.batchV2, ws.empty = true, series == 0
+	return snappy.Encode(ws.buf[:cap(ws.buf)], raw), true
+}
+
+// attempt POSTs the batch encode prepared (body, or its 1.0 form once the
+// backend refused 2.0) and classifies the answer. ok is false when ctx
+// (the worker's, not the request timeout) ended the attempt; the attempt
+// is then not counted. A 2.0 batch without series (metadata only) is
+// delivered without a request: 2.0 cannot carry it.
+func (w *Worker) attempt(ctx context.Context, body []byte, tenant string) (res Result, ok bool) {
+	ws := w.ep.wire
+	switch {
+	case ws.err != nil:
+		return Result{Verdict: Retry, Code: "config", Err: ws.err}, true
+	case w.urlErr != nil:
+		return Result{Verdict: Retry, Code: "network", Err: w.urlErr}, true
+	case ws.batchV2 && ws.empty:
+		return Result{Verdict: Delivered}, true
+	}
+	if ws.cur != nil {
+		body = ws.cur
+	}
+	res, ok, refused := w.post(ctx, body, tenant)
+	if ok && refused {
+		w.fallBack(res)
+		res, ok, _ = w.post(ctx, ws.cur, tenant)
+	}
+	return res, ok
+}
+
+// fallBack switches the worker to 1.0 for good after the backend refused
+// a 2.0 request, and re-encodes the current batch as 1.0.
+func (w *Worker) fallBack(res Result) {
+	ws := w.ep.wire
+	ws.fellOff, ws.batchV2 = true, false
+	ws.cur = w.encodeV1(ws.raw)
+	w.log.Warn("backend does not take remote-write 2.0; sending remote-write 1.0 from now on",
+		"status", res.Status)
+}
+
+// post sends body once. refused reports a backend that does not take the
+// 2.0 request just sent (see wireState.refused).
+func (w *Worker) post(ctx context.Context, body []byte, tenant string) (res Result, ok, refused bool) {
 	rctx, cancel := context.WithTimeout(ctx, w.ep.Timeout)
 	defer cancel()
 	req, err := w.newRequest(rctx, body, tenant)
 	if err != nil {
-		return Result{Verdict: Retry, Code: "network", Err: err}, true
+		return Result{Verdict: Retry, Code: "network", Err: err}, true, false
 	}
 	start := w.opts.Now()
 	resp, err := w.ep.Client.Do(req)
+	refused = err == nil && w.ep.wire.refused(resp)
 	res = Classify(resp, err, w.opts.Now())
 	if ctx.Err() != nil {
-		return res, false
+		return res, false, false
 	}
 	w.m.duration.Observe(w.opts.Now().Sub(start).Seconds())
 	w.m.sentBytes.Add(float64(len(body)))
 	w.m.request(res.Code)
-	return res, true
+	return res, true, refused
 }
 
-// newRequest builds the remote-write 1.0 request. Endpoint headers come
-// first so they cannot override the protocol headers; the tenant header
-// comes last.
+// newRequest builds the remote-write request in the batch's protocol.
+// Endpoint headers come first so they cannot override the protocol
+// headers; the tenant header comes last.
 func (w *Worker) newRequest(ctx context.Context, body []byte, tenant string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.ep.URL, bytes.NewReader(body))
 	if err != nil {
@@ -55,9 +121,13 @@ func (w *Worker) newRequest(ctx context.Context, body []byte, tenant string) (*h
 	for k, v := range w.ep.Headers {
 		req.Header.Set(k, v)
 	}
+	ct, version := contentTypeV1, versionV1
+	if w.ep.wire.batchV2 {
+		ct, version = contentTypeV2, versionV2
+	}
 	req.Header.Set("Content-Encoding", "snappy")
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("X-Prometheus-Remote-Write-Version", version)
 	req.Header.Set("User-Agent", w.ep.UserAgent)
 	if tenant != "" {
 		req.Header.Set(w.opts.TenantHeader, tenant)

@@ -1,0 +1,77 @@
+package replay
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Protocol is a remote-write protocol version a backend is sent.
+type Protocol string
+
+// The protocols Endpoint.Protocol accepts.
+const (
+	ProtocolV1 Protocol = "v1" // remote-write 1.0, prometheus.WriteRequest
+	ProtocolV2 Protocol = "v2" // remote-write 2.0, io.prometheus.write.v2.Request
+)
+
+// ParseProtocol checks a configured protocol name: "" and "v1" are
+// ProtocolV1, "v2" is ProtocolV2; anything else is an error.
+func ParseProtocol(s string) (Protocol, error) {
+	switch Protocol(s) {
+	case "", ProtocolV1:
+		return ProtocolV1, nil
+	case ProtocolV2:
+		return ProtocolV2, nil
+	}
+	return "", fmt.Errorf("replay: unknown remote-write protocol %q (want v1 or v2)", s)
+}
+
+// Remote-write request header values by protocol.
+const (
+	contentTypeV1 = "application/x-protobuf"
+	contentTypeV2 = "application/x-protobuf;proto=io.prometheus.write.v2.Request"
+	versionV1     = "0.1.0"
+	versionV2     = "2.0.0"
+)
+
+// wireState is one worker's protocol state. It is owned by the worker's
+// run goroutine.
+type wireState struct {
+	err     error // the configured protocol is unknown
+	v2      bool  // send 2.0 (until the backend refuses it)
+	fellOff bool  // the backend refused 2.0; 1.0 from now on
+
+	raw     []byte // the current batch, as 1.0
+	cur     []byte // what is sent for the current batch
+	batchV2 bool   // cur is a 2.0 request
+	empty   bool   // cur is a 2.0 request without series: nothing to send
+	conv    *v2Converter
+	buf     []byte // snappy buffer of the 2.0 encoding
+}
+
+func newWireState(p Protocol) *wireState {
+	p, err := ParseProtocol(string(p))
+	ws := &wireState{err: err, v2: p == ProtocolV2}
+	if ws.v2 {
+		ws.conv = newV2Converter()
+	}
+	return ws
+}
+
+// refused reports whether resp shows that the backend does not take the
+// 2.0 request just sent: 415, or 2xx without any Written header.
+func (ws *wireState) refused(resp *http.Response) bool {
+	if !ws.batchV2 || resp == nil {
+		return false
+	}
+	if resp.StatusCode == http.StatusUnsupportedMediaType {
+		return true
+	}
+	if resp.StatusCode/100 != 2 {
+		return false
+	}
+	h := resp.Header
+	return h.Get("X-Prometheus-Remote-Write-Samples-Written") == "" &&
+		h.Get("X-Prometheus-Remote-Write-Histograms-Written") == "" &&
+		h.Get("X-Prometheus-Remote-Write-Exemplars-Written") == ""
+}
