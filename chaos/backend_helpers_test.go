@@ -1,8 +1,10 @@
 package chaos
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -26,6 +28,7 @@ type backend struct {
 	srv      *httptest.Server
 	behave   atomic.Pointer[behavior]
 	requests atomic.Int64
+	accept   *slowListener
 
 	mu       sync.Mutex           // guards the fields below
 	got      map[uint64]int32     // sample key -> deliveries
@@ -35,15 +38,28 @@ type backend struct {
 	accepted map[[32]byte]int     // hashes of bodies accepted
 	firstAt  map[uint64]time.Time // first arrival per key, when trackLag
 	trackLag bool
-	codes    map[int]int // answers given
+	codes    map[int]int              // answers given
+	attempts map[[32]byte][]time.Time // arrival times of every body, when trackAttempts
+
+	trackAttempts bool
 }
 
 func newBackend(t *testing.T) *backend {
 	b := &backend{got: map[uint64]int32{}, last: map[uint32]int64{}, failed: map[[32]byte]int{},
-		accepted: map[[32]byte]int{}, firstAt: map[uint64]time.Time{}, codes: map[int]int{}}
-	b.srv = httptest.NewServer(http.HandlerFunc(b.serve))
+		accepted: map[[32]byte]int{}, attempts: map[[32]byte][]time.Time{}, firstAt: map[uint64]time.Time{}, codes: map[int]int{}}
+	b.srv = httptest.NewUnstartedServer(http.HandlerFunc(b.serve))
+	b.accept = &slowListener{Listener: b.srv.Listener}
+	b.srv.Listener = b.accept
+	b.srv.Start()
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+// track turns on lag and attempt recording; call before traffic.
+func (b *backend) track() {
+	b.mu.Lock()
+	b.trackLag, b.trackAttempts = true, true
+	b.mu.Unlock()
 }
 
 func (b *backend) URL() string { return b.srv.URL + "/api/v1/write" }
@@ -75,8 +91,13 @@ func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sum := sha256.Sum256(body)
+	b.mu.Lock()
+	if b.trackAttempts {
+		b.attempts[sum] = append(b.attempts[sum], time.Now())
+	}
+	b.mu.Unlock()
 	if f := b.behave.Load(); f != nil {
-		rec := &codeWriter{ResponseWriter: w, code: http.StatusOK}
+		rec := &codeWriter{ResponseWriter: w}
 		if (*f)(rec, r, body) {
 			b.mu.Lock()
 			b.codes[rec.code]++
@@ -166,6 +187,11 @@ type codeWriter struct {
 
 func (c *codeWriter) WriteHeader(code int) { c.code = code; c.ResponseWriter.WriteHeader(code) }
 
+// Hijack lets a behavior reset the connection.
+func (c *codeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return c.ResponseWriter.(http.Hijacker).Hijack()
+}
+
 func seriesID(ls []prompb.Label) (uint32, bool) {
 	for _, l := range ls {
 		if l.Name == "s" {
@@ -178,3 +204,17 @@ func seriesID(ls []prompb.Label) (uint32, bool) {
 
 // sampleKey packs a series id and a request number.
 func sampleKey(id uint32, k int64) uint64 { return uint64(id)<<40 | uint64(k)&(1<<40-1) }
+
+// slowListener delays every Accept by delay nanoseconds.
+type slowListener struct {
+	net.Listener
+	delay atomic.Int64
+}
+
+func (s *slowListener) Accept() (net.Conn, error) {
+	c, err := s.Listener.Accept()
+	if d := s.delay.Load(); d > 0 && err == nil {
+		time.Sleep(time.Duration(d))
+	}
+	return c, err
+}

@@ -30,6 +30,7 @@ type loadGen struct {
 	url     string
 	nSeries int
 	perReq  int
+	ids     []uint32 // when set, the series to cycle through instead of 0..nSeries-1
 	client  *http.Client
 	next    atomic.Int64
 
@@ -37,19 +38,26 @@ type loadGen struct {
 	acked  []int64
 	ackAt  map[int64]time.Time
 	lat    []time.Duration // latency of acknowledged requests
-	codes  map[int]int     // answers; 0 = transport error
-	bad    []string        // unexpected answers (status and message)
+	latOf  map[int64]time.Duration
+	codes  map[int]int // answers; 0 = transport error
+	bad    []string    // unexpected answers (status and message)
 	ret429 int
 }
 
 func newLoad(url string, nSeries, perReq int) *loadGen {
-	return &loadGen{url: url, nSeries: nSeries, perReq: perReq, ackAt: map[int64]time.Time{},
+	return &loadGen{url: url, nSeries: nSeries, perReq: perReq, ackAt: map[int64]time.Time{}, latOf: map[int64]time.Duration{},
 		codes: map[int]int{}, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // seriesOf returns the series ids of request k.
 func (l *loadGen) seriesOf(k int64) []uint32 {
 	out := make([]uint32, l.perReq)
+	if l.ids != nil {
+		for j := range out {
+			out[j] = l.ids[(k*int64(l.perReq)+int64(j))%int64(len(l.ids))]
+		}
+		return out
+	}
 	for j := range out {
 		out[j] = uint32((k*int64(l.perReq) + int64(j)) % int64(l.nSeries))
 	}
@@ -91,6 +99,8 @@ func (l *loadGen) one(url string) int {
 		l.acked = append(l.acked, k)
 		l.ackAt[k] = time.Now()
 		l.lat = append(l.lat, time.Since(began))
+		l.latOf[k] = time.Since(began)
+		l.latOf[k] = time.Since(began)
 	case code == 0, code == http.StatusServiceUnavailable:
 	default:
 		if len(l.bad) < 10 {
@@ -271,6 +281,13 @@ func (w *world) tally(l *loadGen) tally {
 		tl.regress += r
 	}
 	return tl
+}
+
+// drainT waits up to limit until every sample l acknowledged arrived.
+func (w *world) drainT(t *testing.T, l *loadGen, limit time.Duration) tally {
+	t.Helper()
+	var r row
+	return w.drain(t, l, limit, &r)
 }
 
 // drain waits up to limit until every acknowledged sample arrived and

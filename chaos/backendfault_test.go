@@ -1,0 +1,307 @@
+package chaos
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
+
+	"github.com/prws/prws/config"
+)
+
+// faultKind says what prws must do with the batches a fault hits.
+type faultKind int
+
+const (
+	retried      faultKind = iota // retried until accepted, byte for byte
+	deadLettered                  // parked once, replay moves on
+	authFailed                    // retried and the backend marked down
+)
+
+type backendFault struct {
+	name       string
+	behave     func(b *backend) behavior // nil: no behavior (slow accept)
+	slowAccept time.Duration
+	kind       faultKind
+	minGap     time.Duration // smallest wait between attempts of one body
+	maxWait    time.Duration // --remote_write_max_wait when not 200 ms
+}
+
+func hang(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(30 * time.Second):
+	}
+	return true
+}
+
+func reset(w http.ResponseWriter, _ *http.Request, _ []byte) bool {
+	c, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		c.Close()
+	}
+	return true
+}
+
+func flapping(period time.Duration) behavior {
+	start := time.Now()
+	return func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if (time.Since(start)/period)%2 == 0 {
+			return status(http.StatusServiceUnavailable, "")(w, r, body)
+		}
+		return false
+	}
+}
+
+func closeConn(w http.ResponseWriter, _ *http.Request, _ []byte) bool {
+	w.Header().Set("Connection", "close")
+	return false
+}
+
+func fixed(f behavior) func(*backend) behavior { return func(*backend) behavior { return f } }
+
+var backendFaults = []backendFault{
+	{name: "500", behave: fixed(status(500, "")), kind: retried},
+	{name: "503", behave: fixed(status(503, "")), kind: retried},
+	{name: "429 Retry-After 1", behave: fixed(status(429, "1")), kind: retried, minGap: 900 * time.Millisecond,
+		maxWait: 2 * time.Second}, // Retry-After is capped at max_wait by design
+	{name: "connection reset", behave: fixed(reset), kind: retried},
+	{name: "hang past timeout", behave: fixed(hang), kind: retried},
+	{name: "slow accept 700ms", behave: fixed(closeConn), slowAccept: 700 * time.Millisecond, kind: retried},
+	{name: "flapping 1s", behave: func(*backend) behavior { return flapping(time.Second) }, kind: retried},
+	{name: "400", behave: fixed(status(400, "")), kind: deadLettered},
+	{name: "409", behave: fixed(status(409, "")), kind: deadLettered},
+	{name: "413", behave: fixed(status(413, "")), kind: deadLettered},
+	{name: "415", behave: fixed(status(415, "")), kind: deadLettered},
+	{name: "422", behave: fixed(status(422, "")), kind: deadLettered},
+	{name: "401", behave: fixed(status(401, "")), kind: authFailed},
+	{name: "403", behave: fixed(status(403, "")), kind: authFailed},
+}
+
+// TestBackendFaults runs an in-process daemon against a healthy backend a
+// and a backend b that misbehaves for a while, under steady load.
+func TestBackendFaults(t *testing.T) {
+	for _, f := range backendFaults {
+		t.Run(strings.ReplaceAll(f.name, " ", "_"), func(t *testing.T) { runBackendFault(t, f) })
+	}
+}
+
+func runBackendFault(t *testing.T, f backendFault) {
+	window := pick(2*time.Second, 10*time.Second)
+	r := &row{Scenario: "backend " + f.name, Injected: fmt.Sprintf("backend b for %v", window)}
+	report(t, r)
+	leaks := goleak.IgnoreCurrent()
+	a, b := newBackend(t), newBackend(t)
+	a.track()
+	b.track()
+	w := newWorld(t, 2, a, b)
+	in := startDaemon(t, w, t.TempDir(), func(c *config.Config) {
+		c.Batch = 500
+		if f.maxWait > 0 {
+			c.MaxWait = f.maxWait
+		}
+	})
+	heap := watchHeap()
+	l := newLoad(in.url, 1000, 50)
+	stop := l.run(2, 5*time.Millisecond)
+	defer stop()
+	time.Sleep(pick(700*time.Millisecond, 3*time.Second))
+	t1 := time.Now()
+	b.accept.delay.Store(int64(f.slowAccept))
+	b.set(f.behave(b))
+	var wasDown bool
+	for end := time.Now().Add(window); time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+		if gaugeFor(in.d.Registry(), "prws_backend_up", portOf(b)) == 0 {
+			wasDown = true
+		}
+	}
+	t2 := time.Now()
+	b.accept.delay.Store(0)
+	b.set(nil)
+	time.Sleep(pick(300*time.Millisecond, 2*time.Second))
+	stop()
+	tl := w.tally(l)
+	if f.kind != deadLettered {
+		tl = w.drain(t, l, 30*time.Second, r)
+	} else {
+		time.Sleep(500 * time.Millisecond)
+		tl = w.tally(l)
+		r.Acked, r.Delivered, r.Lost, r.Dup = tl.acked, tl.delivered, tl.lost, tl.dup
+	}
+	reg := in.d.Registry()
+	dl := gaugeFor(reg, "prws_remote_dead_letter_samples_total", portOf(b))
+	failed, same := b.retriedIdentically()
+	minGap, maxGap, jittered := gaps(b)
+	switch f.kind {
+	case retried, authFailed:
+		if same != failed {
+			t.Errorf("%d of %d refused bodies never accepted byte for byte", failed-same, failed)
+		}
+		if dl != 0 {
+			t.Errorf("%v samples dead-lettered by a retryable fault", dl)
+		}
+		if f.minGap > 0 && minGap < f.minGap {
+			t.Errorf("retries %v apart, Retry-After asked for %v", minGap, f.minGap)
+		}
+		if maxGap > max(f.maxWait, 200*time.Millisecond)+f.slowAccept+2*time.Second {
+			t.Errorf("retry gap %v exceeds the capped backoff", maxGap)
+		}
+	case deadLettered:
+		if int64(dl) != tl.lost || tl.lost == 0 {
+			t.Errorf("lost %d samples, dead-lettered %v: every lost sample must be a counted dead letter", tl.lost, dl)
+		}
+		if n := maxAttempts(b); n != 1 {
+			t.Errorf("a refused body was sent %d times, want once", n)
+		}
+	}
+	if f.kind == authFailed && !wasDown {
+		t.Error("backend answering 401/403 never marked down")
+	}
+	basePhase, faultPhase := ackP99(l, time.Time{}, t1), ackP99(l, t1, t2)
+	baseLag, faultLag := lagP99(l, a, time.Time{}, t1), lagP99(l, a, t1, t2)
+	maxHeap := heap()
+	r.Note = fmt.Sprintf("a ack p99 %v→%v, a delivery p99 %v→%v; b: %d refused bodies, %d resent identically, gaps %v..%v jitter %v, dead letters %v, marked down %v; heap max %d MiB",
+		basePhase, faultPhase, baseLag, faultLag, failed, same, minGap, maxGap, jittered, dl, wasDown, maxHeap>>20)
+	if maxHeap > 1<<30 {
+		t.Errorf("heap grew to %d MiB", maxHeap>>20)
+	}
+	in.stop(t)
+	a.srv.CloseClientConnections()
+	b.srv.CloseClientConnections()
+	l.client.CloseIdleConnections()
+	if err := goleak.Find(leaks, goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+		goleak.IgnoreAnyFunction("net/http/httptest.(*Server).goServe.func1")); err != nil {
+		t.Errorf("goroutines left after shutdown: %v", err)
+	}
+}
+
+// watchHeap samples the heap every 50 ms until the returned func is
+// called; it returns the largest HeapInuse seen.
+func watchHeap() func() uint64 {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		for i := 0; i < 100_000; i++ {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(done); return peak.Load() }
+}
+
+// gaugeFor sums metric name's series whose labels mention sub.
+func gaugeFor(reg *prometheus.Registry, name, sub string) float64 {
+	mfs, err := reg.Gather()
+	if err != nil {
+		return -1
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := false
+			for _, lp := range m.GetLabel() {
+				match = match || strings.Contains(lp.GetValue(), sub)
+			}
+			if !match {
+				continue
+			}
+			switch {
+			case m.Gauge != nil:
+				sum += m.Gauge.GetValue()
+			case m.Counter != nil:
+				sum += m.Counter.GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+func portOf(b *backend) string { return b.srv.Listener.Addr().String() }
+
+// gaps returns the smallest and largest wait between two attempts of one
+// body, and whether the waits vary (jitter).
+func gaps(b *backend) (lo, hi time.Duration, jittered bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seen := map[time.Duration]bool{}
+	for _, ts := range b.attempts {
+		for i := 1; i < len(ts); i++ {
+			g := ts[i].Sub(ts[i-1])
+			if lo == 0 || g < lo {
+				lo = g
+			}
+			hi = max(hi, g)
+			seen[g.Round(time.Millisecond)] = true
+		}
+	}
+	return lo.Round(time.Millisecond), hi.Round(time.Millisecond), len(seen) > 2
+}
+
+func maxAttempts(b *backend) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for h := range b.failed {
+		n = max(n, len(b.attempts[h]))
+	}
+	return n
+}
+
+// ackP99 is the p99 acknowledgment latency of requests acked in [from, to).
+func ackP99(l *loadGen, from, to time.Time) time.Duration {
+	l.mu.Lock()
+	var d []time.Duration
+	for k, at := range l.ackAt {
+		if !at.Before(from) && at.Before(to) {
+			d = append(d, l.latOf[k])
+		}
+	}
+	l.mu.Unlock()
+	return percentile(d, 0.99).Round(100 * time.Microsecond)
+}
+
+// lagP99 is the p99 time from acknowledgment to first arrival at b of the
+// samples acked in [from, to) and routed to b.
+func lagP99(l *loadGen, b *backend, from, to time.Time) time.Duration {
+	l.mu.Lock()
+	acks := make(map[int64]time.Time, len(l.ackAt))
+	for k, at := range l.ackAt {
+		if !at.Before(from) && at.Before(to) {
+			acks[k] = at
+		}
+	}
+	l.mu.Unlock()
+	var d []time.Duration
+	b.mu.Lock()
+	for k, at := range acks {
+		for _, id := range l.seriesOf(k) {
+			if first, ok := b.firstAt[sampleKey(id, k)]; ok {
+				d = append(d, first.Sub(at))
+			}
+		}
+	}
+	b.mu.Unlock()
+	return percentile(d, 0.99).Round(100 * time.Microsecond)
+}
