@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ type hdrBackend struct {
 	mu      sync.Mutex // guards the fields below
 	headers []http.Header
 	samples int
+	maxID   int // highest "series" label number accepted
 }
 
 func newHdrBackend(t *testing.T) *hdrBackend {
@@ -67,6 +69,11 @@ func (b *hdrBackend) serve(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	for _, ts := range wr.Timeseries {
 		b.samples += len(ts.Samples)
+		for _, l := range ts.Labels {
+			if n, err := strconv.Atoi(l.Value); err == nil && l.Name == "series" {
+				b.maxID = max(b.maxID, n)
+			}
+		}
 	}
 	b.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
@@ -85,6 +92,13 @@ func (b *hdrBackend) sampleCount() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.samples
+}
+
+// maxSeries returns the highest series number accepted.
+func (b *hdrBackend) maxSeries() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.maxID
 }
 
 // lastHeader returns header k of the last request ("" if none).
