@@ -1,5 +1,5 @@
 // Package ingest is the receive side of prws: the HTTP handler that accepts
-// Prometheus remote-write 1.0 requests, validates them, routes every series
+// Prometheus remote-write 1.0 and 2.0 requests, validates them, routes every series
 // onto the (backend, shard) queues chosen by the ring, and answers only once
 // those queues report the data durable.
 //
@@ -17,6 +17,27 @@
 // the slow path: a full gogo decode, rewrite and re-encode of that one
 // series. Per-request scratch (buffers, label offsets, hashers, accumulators)
 // lives in a pooled state, so the steady state allocates nothing per series.
+//
+// # Remote-write 2.0
+//
+// The Content-Type picks the schema: no proto parameter or
+// proto=prometheus.WriteRequest is 1.0, proto=io.prometheus.write.v2.Request
+// is 2.0, any other is 415, as is any Content-Encoding but snappy. A 2.0
+// body takes the slow path: its size once decoded is estimated at the wire
+// level first (413 beyond MaxInflightBytes, so a small body cannot explode
+// into millions of structs), then it is decoded in full, validated
+// (symbols[0] == "", every reference inside the symbols table, labels_refs
+// of even length, label names non-empty, unique and valid UTF-8, the label
+// caps) and converted to the remote-write 1.0 request it stands for:
+// series in order with sorted labels, samples, integer and float native
+// histograms, exemplars with their labels, and one MetricMetadata per
+// metric family (classic histogram and summary suffixes removed). That
+// request is routed exactly as a 1.0 body is, so queue records stay 1.0.
+// Start (created) timestamps have no 1.0 field: they are dropped and no
+// backend ever sees them, 2.0 backends included. Every 2.0 answer after
+// content negotiation carries X-Prometheus-Remote-Write-Samples-Written,
+// -Histograms-Written and -Exemplars-Written: on 204 the elements of the
+// series the limiter admitted, otherwise 0. 1.0 answers carry none.
 //
 // # Processing order
 //
@@ -45,6 +66,6 @@
 // for every done signal even when the client has gone away, so no queue
 // writer is left blocked and the answer, though moot, stays truthful.
 //
-// Not provided: remote-write 2.0 (answered 415 for now), compression other
-// than snappy, deduplication of series repeated within or across requests.
+// Not provided: compression other than snappy, start timestamps of
+// remote-write 2.0, deduplication of series repeated within or across requests.
 package ingest
