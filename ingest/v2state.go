@@ -67,6 +67,7 @@ func (s *v2State) clear() {
 	clear(s.req.Symbols)
 	clear(s.req.Timeseries)
 	s.req.Symbols, s.req.Timeseries = s.req.Symbols[:0], s.req.Timeseries[:0]
+	s.req.XXX_unrecognized = nil // unknown fields would pile up across requests
 	clear(s.wr.Timeseries)
 	clear(s.wr.Metadata)
 	s.wr.Timeseries, s.wr.Metadata = s.wr.Timeseries[:0], s.wr.Metadata[:0]

@@ -56,6 +56,7 @@ func (c *v2Converter) reset() {
 	c.st.Reset()
 	clear(c.meta)
 	c.wr.Timeseries, c.wr.Metadata = c.wr.Timeseries[:0], c.wr.Metadata[:0]
+	c.wr.XXX_unrecognized = nil // unknown fields would pile up across batches
 	c.req.Timeseries, c.req.Symbols = c.req.Timeseries[:0], nil
 }
 
