@@ -42,6 +42,8 @@ type backend struct {
 	attempts map[[32]byte][]time.Time // arrival times of every body, when trackAttempts
 
 	trackAttempts bool
+	keepRaw       bool                // keep every accepted series in raw
+	raw           []prompb.TimeSeries // accepted series, when keepRaw
 }
 
 func newBackend(t *testing.T) *backend {
@@ -128,6 +130,9 @@ func (b *backend) record(wr *prompb.WriteRequest, sum [32]byte) {
 	defer b.mu.Unlock()
 	b.codes[http.StatusNoContent]++
 	b.accepted[sum]++
+	if b.keepRaw {
+		b.raw = append(b.raw, wr.Timeseries...)
+	}
 	for _, ts := range wr.Timeseries {
 		id, ok := seriesID(ts.Labels)
 		if !ok {
