@@ -1,6 +1,19 @@
 // Package replay sends the batches of the durable queues to the backend
-// TSDBs over Prometheus remote write 1.0, retrying until each batch is
+// TSDBs over Prometheus remote write, retrying until each batch is
 // acknowledged.
+//
+// # Protocols
+//
+// Queue batches are remote-write 1.0 WriteRequests and are sent as they
+// are to a 1.0 backend (Endpoint.Protocol "v1", the default). For a 2.0
+// backend ("v2") each batch is converted to an io.prometheus.write.v2
+// Request once, before its first attempt, so retries stay byte-identical.
+// A backend that answers a 2.0 request with 415, or with a 2xx lacking the
+// X-Prometheus-Remote-Write-*-Written headers (a 1.0 receiver that read
+// the body as empty), gets the batch again as 1.0 at once, and that
+// worker sends 1.0 from then on (logged once; reset on restart).
+// Metadata-only batches have no 2.0 form and are acknowledged without a
+// request to a 2.0 backend.
 //
 // # Model
 //
