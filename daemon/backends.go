@@ -145,7 +145,7 @@ func (d *Daemon) register(b config.Backend) error {
 func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 	b, client := s.current()
 	ep := &replay.Endpoint{Name: b.Name, URL: b.URL, Client: client, Timeout: d.cfg.RemoteTimeout,
-		Headers: b.Headers, UserAgent: "prws/" + d.version}
+		Headers: b.Headers, UserAgent: "prws/" + d.version, Protocol: replay.Protocol(b.Protocol)}
 	if b.Timeout > 0 {
 		ep.Timeout = b.Timeout
 	}

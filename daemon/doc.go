@@ -3,12 +3,29 @@
 // New opens, in order: the data-dir lock, the bbolt state file, one queue
 // per (backend, shard) — including queue directories of shards beyond the
 // current --shard, which are drained but get no new data — the dead-letter
-// logs, the replay workers, the optional limiter and watchdog, and the
-// ingest handler. Start makes them run and serves HTTP; Shutdown undoes it
-// in reverse: readiness off and ingest answering 503, in-flight requests
+// logs, the replay workers (each backend's HTTP client built from
+// --config.file, shared with its watchdog probes), the optional limiter
+// and watchdog, and the ingest handler. Start makes them run and serves
+// HTTP (TLS and basic auth per --web.config.file); Shutdown undoes it in
+// reverse: readiness off and ingest answering 503, in-flight requests
 // finished, workers stopped (their unacknowledged batches stay queued),
 // queues, state file and lock closed.
 //
-// A Daemon is driven by one goroutine (main); its HTTP handlers and
-// workers run concurrently and only read what New built.
+// # Reload
+//
+// Reload (SIGHUP, POST /-/reload) re-reads --config.file and swaps the
+// backend set without losing queued data; see Reload for what happens to
+// unchanged, changed, added and removed backends. The set in use is a
+// topology, immutable once published through an atomic pointer: HTTP
+// handlers and send hooks read it without locks; Reload and Shutdown are
+// serialised by Daemon.mu. Flags are never reloaded: --shard, --shard_key
+// and --replica_factor shape the ring and take a restart.
+//
+// # Secrets
+//
+// The secrets of every configured backend (URL passwords, secret query
+// values, basic-auth passwords, credentials, secret-looking headers) are
+// scrubbed from every log line the daemon and its components write, from
+// errors in the admin API and from reload errors — including backend
+// answers that echo request headers.
 package daemon

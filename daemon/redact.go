@@ -204,6 +204,9 @@ func (h scrubHandler) attr(a slog.Attr) slog.Attr {
 		return slog.String(a.Key, h.s.scrub(v.String()))
 	case slog.KindAny:
 		text := fmt.Sprint(v.Any())
+		if b, ok := v.Any().([]byte); ok {
+			text = string(b)
+		}
 		if clean := h.s.scrub(text); clean != text {
 			return slog.String(a.Key, clean)
 		}

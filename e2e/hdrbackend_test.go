@@ -101,6 +101,16 @@ func (b *hdrBackend) maxSeries() int {
 	return b.maxID
 }
 
+// firstHeader returns header k of the first request ("" if none).
+func (b *hdrBackend) firstHeader(k string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.headers) == 0 {
+		return ""
+	}
+	return b.headers[0].Get(k)
+}
+
 // lastHeader returns header k of the last request ("" if none).
 func (b *hdrBackend) lastHeader(k string) string {
 	b.mu.Lock()

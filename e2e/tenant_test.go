@@ -53,3 +53,18 @@ func TestTenantHeaderFromFile(t *testing.T) {
 		t.Errorf("reload changing the tenant header: %v", err)
 	}
 }
+
+// TestProtocolFromFile: protocol v2 in --config.file makes the backend
+// receive remote-write 2.0.
+func TestProtocolFromFile(t *testing.T) {
+	be := newHdrBackend(t)
+	dir := t.TempDir()
+	cfg := fastConfig(dir)
+	cfg.ConfigFile = writeYAML(t, dir, "backends: [{url: '"+be.URL()+"', protocol: v2, remote_timeout: 3s}]\n")
+	in := start(t, cfg)
+	writeN(t, in, 0, 5)
+	eventually(t, 10*time.Second, "a request", func() bool { return be.requests() > 0 })
+	if got := be.firstHeader("Content-Type"); !strings.Contains(got, "io.prometheus.write.v2.Request") {
+		t.Errorf("v2 backend got Content-Type %q", got)
+	}
+}
