@@ -4,7 +4,7 @@ BIN       ?= bin/prws
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 PKGS      := ./...
-FUZZTIME  ?= 20s
+FUZZTIME  ?= 15s
 
 .PHONY: all build demo run test vet race fmt-check bench fuzz clean
 
@@ -43,13 +43,24 @@ bench:
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./router/ ./ingest/ ./queue/
 
-## fuzz: run every fuzz target for FUZZTIME each.
+## fuzz: run every fuzz target of every package for FUZZTIME (default 15s) each.
 fuzz:
-	@for pkg in router ingest queue; do \
-	  for t in $$($(GO) test -list '^Fuzz' ./$$pkg/ | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; \
-	  done; \
+	@targets=$$($(GO) test -list '^Fuzz' $(PKGS) | awk '/^Fuzz/ { f[n++] = $$1; next } /^ok/ { for (i = 0; i < n; i++) print $$2 "@" f[i]; n = 0 }'); \
+	[ -n "$$targets" ] || { echo "fuzz: no fuzz targets found (does the tree build?)"; exit 1; }; \
+	for pt in $$targets; do \
+	  pkg=$${pt%@*}; t=$${pt#*@}; \
+	  echo "== $$pkg $$t ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+## chaos: the full fault-injection suite (kill -9 loops, on-disk damage, full
+## disk, failing backends, hostile input, a real Prometheus when installed);
+## prints the result table, also kept in bin/chaos-table.txt.
+.PHONY: chaos
+chaos:
+	@mkdir -p bin; rm -f bin/chaos-table.txt; \
+	PRWS_CHAOS=full PRWS_CHAOS_TABLE=$(CURDIR)/bin/chaos-table.txt $(GO) test -race -count=1 -timeout 40m ./chaos/; rc=$$?; \
+	echo; cat bin/chaos-table.txt 2>/dev/null; exit $$rc
 
 clean:
 	rm -rf bin
