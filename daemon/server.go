@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"sort"
@@ -30,7 +31,6 @@ func (d *Daemon) newServer() *http.Server {
 	mux.HandleFunc(admin.PathStatus, d.serveStatus)
 	mux.HandleFunc(admin.PathQueues, d.serveQueues)
 	mux.HandleFunc(admin.PathRing, d.serveRing)
-	d.registerDeadLetterAPI(mux)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
@@ -41,6 +41,7 @@ func (d *Daemon) newServer() *http.Server {
 		WriteTimeout:      3 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(d.log.With("component", "http").Handler(), slog.LevelWarn),
 	}
 }
 
