@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"unicode/utf8"
+
+	"github.com/prws/prws/router"
 )
 
 // span is a byte range [start, end) of a buffer.
@@ -303,6 +305,16 @@ func checkLabelCaps(name, value []byte, o *Options) error {
 
 // hash feeds the (sorted) labels to h and returns the sum.
 func (p *seriesParser) hash(h Hasher, b []byte) uint64 {
+	if rh, ok := h.(*router.Hasher); ok {
+		// The production hasher, called directly: no dynamic dispatch
+		// per label, and its fast path inlines.
+		rh.Reset()
+		for i := range p.refs {
+			r := &p.refs[i]
+			rh.Add(b[r.name.start:r.name.end], b[r.value.start:r.value.end])
+		}
+		return rh.Sum64()
+	}
 	h.Reset()
 	for i := range p.refs {
 		h.Add(p.name(b, i), p.value(b, i))

@@ -19,6 +19,7 @@ func BenchmarkSubmit(b *testing.B) {
 			var next atomic.Int64
 			var wg sync.WaitGroup
 			b.SetBytes(1024)
+			b.ReportAllocs()
 			b.ResetTimer()
 			for range writers {
 				wg.Add(1)
@@ -59,6 +60,7 @@ func BenchmarkNextBatch(b *testing.B) {
 		}
 	}
 	refill()
+	b.ReportAllocs()
 	b.ResetTimer()
 	samples := 0
 	for range b.N {

@@ -61,6 +61,8 @@ func cmdRun(ctx context.Context, args []string) error {
 	genFlags(fs, &g)
 	c := benchConfig{}
 	fs.StringVar(&c.PRWS, "prws", "bin/prws", "prws binary")
+	fs.StringVar(&c.Baseline, "baseline", "", "another prws build to run side by side (rows \"prws-before\")")
+	scen := fs.String("scenarios", "rf1,rf2,half,big,backlog", "scenarios to run (rf1 always runs: the others use its rates)")
 	fs.StringVar(&c.VMAgent, "vmagent", "/usr/bin/vmagent", "vmagent binary; its rows are skipped when it is missing")
 	fs.IntVar(&c.Shards, "shard", 2, "prws --shard")
 	fs.IntVar(&c.proxyConfig.Batch, "prws-batch", 5000, "prws --batch (samples per outgoing request)")
@@ -72,7 +74,14 @@ func cmdRun(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "also write the table to this file")
 	_ = fs.Parse(args)
 	c.Series, c.Samples, c.Batch = g.Series, g.Samples, g.Batch
+	c.Scenarios = map[string]bool{}
+	for _, x := range strings.Split(*scen, ",") {
+		c.Scenarios[strings.TrimSpace(x)] = true
+	}
 	c.Kinds = []proxyKind{kindPRWS}
+	if c.Baseline != "" {
+		c.Kinds = append(c.Kinds, kindBaseline)
+	}
 	if _, err := exec.LookPath(c.VMAgent); err == nil {
 		c.Kinds = append(c.Kinds, kindVMAgent)
 	} else {

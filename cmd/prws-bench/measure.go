@@ -71,7 +71,7 @@ type measured struct {
 func (e *env) run(ctx context.Context, kind proxyKind, rf int, bodies []body, lo loadOptions) (*measured, error) {
 	urls := e.urls(kind, rf)
 	fanout := int64(len(urls))
-	if kind == kindPRWS {
+	if kind != kindVMAgent {
 		fanout = int64(rf)
 	}
 	p, err := startProxy(ctx, kind, e.cfg.proxyConfig, urls, rf)

@@ -20,6 +20,9 @@ type proxyKind string
 const (
 	kindPRWS    proxyKind = "prws"
 	kindVMAgent proxyKind = "vmagent"
+	// kindBaseline is another prws build (-baseline), run with the same
+	// flags, for before/after comparisons in one run.
+	kindBaseline proxyKind = "prws-before"
 )
 
 // proxy is a running relay process.
@@ -33,12 +36,13 @@ type proxy struct {
 
 // proxyConfig says how to start a relay.
 type proxyConfig struct {
-	PRWS    string // path of the prws binary
-	VMAgent string // path of the vmagent binary
-	TmpDir  string // parent of the data dirs
-	Shards  int    // prws --shard
-	Batch   int    // prws --batch
-	Log     string // file the relays' output is appended to
+	PRWS     string // path of the prws binary
+	Baseline string // path of a prws build to compare with; "" for none
+	VMAgent  string // path of the vmagent binary
+	TmpDir   string // parent of the data dirs
+	Shards   int    // prws --shard
+	Batch    int    // prws --batch
+	Log      string // file the relays' output is appended to
 }
 
 // freeAddr returns a loopback address nobody listens on right now.
@@ -66,8 +70,12 @@ func startProxy(ctx context.Context, kind proxyKind, cfg proxyConfig, urls []str
 	p := &proxy{kind: kind, dir: dir, URL: "http://" + addr + "/api/v1/write"}
 	var ready string
 	switch kind {
-	case kindPRWS:
-		p.cmd = exec.Command(cfg.PRWS, "--listen", addr, "--promes", strings.Join(urls, ","),
+	case kindPRWS, kindBaseline:
+		bin := cfg.PRWS
+		if kind == kindBaseline {
+			bin = cfg.Baseline
+		}
+		p.cmd = exec.Command(bin, "--listen", addr, "--promes", strings.Join(urls, ","),
 			"--replica_factor", strconv.Itoa(rf), "--shard_key", "series",
 			"--shard", strconv.Itoa(cfg.Shards), "--batch", strconv.Itoa(cfg.Batch),
 			"--remote_write_max_wait", "1s", "--data-dir", filepath.Join(dir, "data"), "--log.level", "warn")

@@ -11,11 +11,12 @@ import (
 type benchConfig struct {
 	proxyConfig
 	Kinds        []proxyKind
-	Series       int // active series of the throughput scenarios
-	BigSeries    int // active series of the RSS scenario
-	Samples      int // samples per series per request
-	Batch        int // series per request
-	Concurrency  int // senders at saturation
+	Scenarios    map[string]bool // rf1, rf2, half, big, backlog
+	Series       int             // active series of the throughput scenarios
+	BigSeries    int             // active series of the RSS scenario
+	Samples      int             // samples per series per request
+	Batch        int             // series per request
+	Concurrency  int             // senders at saturation
 	Duration     time.Duration
 	Backlog      int64 // samples acknowledged while the backends are down
 	DrainTimeout time.Duration
@@ -46,6 +47,9 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 	res := &results{sat: map[proxyKind]float64{}, rssDelta: map[proxyKind]float64{}}
 	sat := loadOptions{Concurrency: c.Concurrency, Duration: c.Duration}
 	for _, rf := range []int{1, 2} {
+		if rf == 2 && !c.Scenarios["rf2"] {
+			continue
+		}
 		for _, k := range c.Kinds {
 			m, err := e.run(ctx, k, rf, small, sat)
 			if m == nil {
@@ -60,6 +64,9 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 		}
 	}
 	for _, k := range c.Kinds {
+		if !c.Scenarios["half"] {
+			break
+		}
 		lo := loadOptions{Concurrency: 4 * c.Concurrency, Duration: c.Duration, Rate: res.sat[k] / 2}
 		m, err := e.run(ctx, k, 1, small, lo)
 		if m == nil {
@@ -69,10 +76,15 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 		r.note = joinNote(r.note, err)
 		res.add(r)
 	}
-	if err := bigSeries(ctx, e, res); err != nil {
-		return res, err
+	if c.Scenarios["big"] {
+		if err := bigSeries(ctx, e, res); err != nil {
+			return res, err
+		}
 	}
 	for _, k := range c.Kinds {
+		if !c.Scenarios["backlog"] {
+			break
+		}
 		if err := backlog(ctx, e, k, small, res); err != nil {
 			return res, err
 		}
