@@ -31,6 +31,7 @@ func (d *Daemon) newServer() *http.Server {
 	mux.HandleFunc(admin.PathStatus, d.serveStatus)
 	mux.HandleFunc(admin.PathQueues, d.serveQueues)
 	mux.HandleFunc(admin.PathRing, d.serveRing)
+	d.registerDeadLetterAPI(mux)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
