@@ -23,18 +23,68 @@ type reqState struct {
 
 	hashFor *Routing // routing the hashers were built for
 	limiter bool     // whether seriesH was wanted when built
+
+	owner *statePool // where comp and body go while the request waits
+	boxes []*bufBox  // spare boxes for releasing comp and body
 }
 
-// statePool hands out request states; it belongs to one Handler.
+// bufBox carries a released buffer through the pool without allocating.
+type bufBox struct{ b []byte }
+
+// statePool hands out request states; it belongs to one Handler. Request
+// buffers (compressed and decoded body) are pooled apart from the states:
+// a request gives them back as soon as its records are submitted, so the
+// requests waiting for an fsync do not each pin two body-sized buffers.
 type statePool struct {
 	pool sync.Pool
+	bufs sync.Pool // *bufBox
 }
 
 func (p *statePool) get() *reqState {
-	if s, ok := p.pool.Get().(*reqState); ok {
-		return s
+	s, ok := p.pool.Get().(*reqState)
+	if !ok {
+		s = &reqState{}
 	}
-	return &reqState{}
+	s.owner = p
+	s.refill(&s.comp)
+	s.refill(&s.body)
+	return s
+}
+
+// refill gives *b a pooled buffer when it has none.
+func (s *reqState) refill(b *[]byte) {
+	if cap(*b) > 0 {
+		return
+	}
+	if box, ok := s.owner.bufs.Get().(*bufBox); ok {
+		*b, box.b = box.b[:0], nil
+		s.boxes = append(s.boxes, box)
+	}
+}
+
+// releaseBuffers hands comp and body to other requests. The caller must
+// not use either afterwards (slices of them included).
+func (s *reqState) releaseBuffers() {
+	if s.owner == nil {
+		return
+	}
+	s.release(&s.comp)
+	s.release(&s.body)
+}
+
+func (s *reqState) release(b *[]byte) {
+	if cap(*b) == 0 || cap(*b) > retainBytes/4 {
+		*b = nil
+		return
+	}
+	var box *bufBox
+	if n := len(s.boxes); n > 0 {
+		box, s.boxes = s.boxes[n-1], s.boxes[:n-1]
+	} else {
+		box = new(bufBox)
+	}
+	box.b, *b = *b, nil
+	s.owner.bufs.Put(box)
 }
 
 // put returns s to the pool unless it grew too large. The caller must have
