@@ -63,6 +63,7 @@ func (b *backend) URL() string { return b.srv.URL + "/api/v1/write" }
 func startDaemon(t *testing.T, data string, mutate func(*config.Config), bs ...*backend) (base string, stop func()) {
 	t.Helper()
 	cfg := config.Defaults()
+	cfg.ShutdownDelay = 0
 	cfg.DataDir = data
 	for _, b := range bs {
 		cfg.Backends = append(cfg.Backends, b.URL())

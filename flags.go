@@ -37,11 +37,15 @@ func runFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "max-body-bytes", Value: d.MaxBodyBytes, Usage: "largest compressed request body accepted (413 above)"},
 		&cli.Int64Flag{Name: "max-decoded-bytes", Value: d.MaxDecodedBytes, Usage: "largest decoded request body accepted (400 above)"},
 		&cli.Int64Flag{Name: "max-inflight-bytes", Value: d.MaxInflightBytes, Usage: "decoded bytes being processed at once before answering 503"},
+		&cli.IntFlag{Name: "max-label-name-length", Value: d.MaxLabelNameLen, Usage: "longest label name in bytes (400 above); 0 = unlimited"},
+		&cli.IntFlag{Name: "max-label-value-length", Value: d.MaxLabelValueLen, Usage: "longest label value in bytes (400 above); 0 = unlimited"},
+		&cli.IntFlag{Name: "max-labels-per-series", Usage: "most labels one series may carry (400 above); 0 = unlimited"},
 		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per backend queue before answering 503; 0 = unlimited"},
 		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about two segments in memory"},
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
 		&cli.StringFlag{Name: "config.file", Usage: "YAML file of per-backend settings (auth, TLS, headers, protocol, timeout) and tenant_header; re-read on SIGHUP and POST /-/reload"},
 		&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config: TLS and basic auth for every endpoint this daemon serves"},
+		&cli.DurationFlag{Name: "shutdown-delay", Value: d.ShutdownDelay, Usage: "on SIGTERM, how long to keep answering 503 (and /-/ready failing) before the listener closes"},
 		&cli.StringFlag{Name: "log.level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log.format", Value: "logfmt", Usage: "logfmt or json"},
 	}
@@ -68,8 +72,11 @@ func configFromFlags(c *cli.Context) (config.Config, error) {
 		Watchdog: c.Bool("watchdog"), WatchdogInterval: c.Duration("watchdog_interval"),
 		MaxBodyBytes: c.Int64("max-body-bytes"), MaxDecodedBytes: c.Int64("max-decoded-bytes"),
 		MaxInflightBytes: c.Int64("max-inflight-bytes"), MaxQueueBytes: c.Int64("max-queue-bytes"),
-		SegmentBytes: c.Int("queue-segment-bytes"), TenantHeader: c.String("tenant-header"),
+		MaxLabelNameLen: c.Int("max-label-name-length"), MaxLabelValueLen: c.Int("max-label-value-length"),
+		MaxLabelsPerSeries: c.Int("max-labels-per-series"),
+		SegmentBytes:       c.Int("queue-segment-bytes"), TenantHeader: c.String("tenant-header"),
 		ConfigFile: c.String("config.file"), WebConfigFile: c.String("web.config.file"),
+		ShutdownDelay: c.Duration("shutdown-delay"),
 	}, nil
 }
 

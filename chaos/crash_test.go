@@ -54,9 +54,11 @@ func TestKill9Loop(t *testing.T) {
 }
 
 // TestSigtermBacklog: SIGTERM while one backend is down and has a backlog.
-// Requests sent after the signal are refused (503 or connection refused,
-// never 2xx) within 1 s, the process exits 0, and a restart drains the
-// backlog once the backend is back.
+// Requests sent after the signal get 503 with Retry-After within 1 s
+// (the listener stays open for --shutdown-delay, so senders are told to
+// retry rather than refused), nothing is acknowledged from 1 s after the
+// signal, the process exits 0, and a restart drains the backlog once the
+// backend is back.
 func TestSigtermBacklog(t *testing.T) {
 	r := &row{Scenario: "SIGTERM with backlog", Injected: "backend 503 + SIGTERM"}
 	report(t, r)
@@ -79,6 +81,7 @@ func TestSigtermBacklog(t *testing.T) {
 	// Probe with fresh requests until one is refused; from 1 s after the
 	// signal nothing may be acknowledged.
 	var refusedAfter time.Duration = -1
+	firstRefusal := -1
 	codes := map[int]int{}
 	for i := 0; i < 300 && time.Since(sig) < 1500*time.Millisecond; i++ {
 		sent := time.Since(sig)
@@ -86,7 +89,7 @@ func TestSigtermBacklog(t *testing.T) {
 		codes[c]++
 		if c < 200 || c > 299 {
 			if refusedAfter < 0 {
-				refusedAfter = time.Since(sig)
+				refusedAfter, firstRefusal = time.Since(sig), c
 			}
 		} else if sent > time.Second {
 			t.Errorf("request sent %v after SIGTERM acknowledged", sent)
@@ -95,6 +98,9 @@ func TestSigtermBacklog(t *testing.T) {
 	}
 	if refusedAfter < 0 || refusedAfter > time.Second {
 		t.Errorf("first refusal %v after SIGTERM, want within 1s", refusedAfter)
+	}
+	if firstRefusal != http.StatusServiceUnavailable {
+		t.Errorf("first refusal after SIGTERM answered %d, want 503 (0 = connection refused)", firstRefusal)
 	}
 	l.mu.Lock()
 	before := len(l.acked)

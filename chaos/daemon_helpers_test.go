@@ -23,6 +23,7 @@ type instance struct {
 func startDaemon(t *testing.T, w *world, dir string, edit func(*config.Config)) *instance {
 	t.Helper()
 	cfg := config.Defaults()
+	cfg.ShutdownDelay = 0
 	cfg.DataDir = dir
 	for _, b := range w.backends {
 		cfg.Backends = append(cfg.Backends, b.URL())

@@ -38,15 +38,24 @@ type Config struct {
 	Watchdog         bool          // --watchdog
 	WatchdogInterval time.Duration // --watchdog_interval, default 5s
 
-	MaxBodyBytes     int64  // --max-body-bytes, default 32 MiB
-	MaxDecodedBytes  int64  // --max-decoded-bytes, default 256 MiB
-	MaxInflightBytes int64  // --max-inflight-bytes, default 512 MiB
-	MaxQueueBytes    int64  // --max-queue-bytes per backend, 0 = unlimited
-	SegmentBytes     int    // --queue-segment-bytes, default 4 MiB
-	TenantHeader     string // --tenant-header; empty: tenant_header of the file, else no tenancy
+	MaxBodyBytes     int64 // --max-body-bytes, default 32 MiB
+	MaxDecodedBytes  int64 // --max-decoded-bytes, default 256 MiB
+	MaxInflightBytes int64 // --max-inflight-bytes, default 512 MiB
+	// Label caps (--max-label-name-length, default 1 KiB;
+	// --max-label-value-length, default 16 KiB; --max-labels-per-series,
+	// default 0 = unlimited). A series over a cap fails its request with
+	// 400 at the door, rather than poisoning a whole batch on a backend
+	// that would refuse it later.
+	MaxLabelNameLen, MaxLabelValueLen, MaxLabelsPerSeries int
+	MaxQueueBytes                                         int64  // --max-queue-bytes per backend, 0 = unlimited
+	SegmentBytes                                          int    // --queue-segment-bytes, default 4 MiB
+	TenantHeader                                          string // --tenant-header; empty: tenant_header of the file, else no tenancy
 
 	ConfigFile    string // --config.file: per-backend settings, re-read on reload
 	WebConfigFile string // --web.config.file: inbound TLS and basic auth (exporter-toolkit)
+	// ShutdownDelay (--shutdown-delay, default 1s) is how long SIGTERM
+	// keeps answering 503 before the listener closes.
+	ShutdownDelay time.Duration
 }
 
 // Label is one external label.
@@ -67,9 +76,12 @@ func Defaults() Config {
 		MaxWait:          30 * time.Second,
 		RetryTimes:       3,
 		WatchdogInterval: 5 * time.Second,
+		ShutdownDelay:    time.Second,
 		MaxBodyBytes:     32 << 20,
 		MaxDecodedBytes:  256 << 20,
 		MaxInflightBytes: 512 << 20,
+		MaxLabelNameLen:  1 << 10,
+		MaxLabelValueLen: 16 << 10,
 		SegmentBytes:     4 << 20,
 	}
 }
@@ -126,6 +138,9 @@ func (c Config) Load() (Settings, error) {
 
 // checkFlags validates the global settings, which only flags set.
 func (c Config) checkFlags() error {
+	if c.MaxLabelNameLen < 0 || c.MaxLabelValueLen < 0 || c.MaxLabelsPerSeries < 0 {
+		return invalid("--max-label-name-length, --max-label-value-length and --max-labels-per-series must be >= 0")
+	}
 	if c.Shards < 1 || c.Shards&(c.Shards-1) != 0 {
 		return invalid("--shard must be a power of two, got %d", c.Shards)
 	}

@@ -71,10 +71,10 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d = &Daemon{cfg: cfg, tenantHeader: settings.TenantHeader, secrets: sc, reg: reg, version: version,
 		log: slog.New(scrubHandler{next: log.Handler(), s: sc}), all: map[string]*backendSink{}}
+	opened := d // d itself is nil by the time a failed return runs the defer
 	defer func() {
 		if err != nil {
-			d.closeAll()
-			d = nil
+			opened.closeAll()
 		}
 	}()
 	if err = d.openState(); err != nil {
@@ -175,6 +175,7 @@ func (d *Daemon) serve(ln net.Listener) {
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.extras.ready.Store(false)
 	d.ingest.SetReady(false)
+	d.drainDelay(ctx)
 	var errs []error
 	if d.server != nil {
 		if err := d.server.Shutdown(ctx); err != nil {
@@ -222,3 +223,20 @@ func (d *Daemon) closeAll() error {
 
 // Registry exposes the daemon's metrics registry (for tests).
 func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
+
+// drainDelay keeps the listener open for cfg.ShutdownDelay (bounded by
+// ctx) after readiness went off, so new requests get 503 with
+// Retry-After — the sender keeps its data and retries elsewhere or later
+// — and load balancers see /-/ready fail, instead of connections being
+// refused.
+func (d *Daemon) drainDelay(ctx context.Context) {
+	if d.cfg.ShutdownDelay <= 0 || d.server == nil {
+		return
+	}
+	t := time.NewTimer(d.cfg.ShutdownDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

@@ -61,7 +61,9 @@ func (d *Daemon) newIngest() *ingest.Handler {
 	opts := ingest.Options{
 		MaxBodyBytes: d.cfg.MaxBodyBytes, MaxDecodedBytes: d.cfg.MaxDecodedBytes,
 		MaxInflightBytes: d.cfg.MaxInflightBytes, BatchSamples: d.cfg.Batch,
-		ExternalLabels: ext.Labels(), ForceSelfTimestamp: d.cfg.ForceSelfTS,
+		MaxLabelNameLen: d.cfg.MaxLabelNameLen, MaxLabelValueLen: d.cfg.MaxLabelValueLen,
+		MaxLabelsPerSeries: d.cfg.MaxLabelsPerSeries,
+		ExternalLabels:     ext.Labels(), ForceSelfTimestamp: d.cfg.ForceSelfTS,
 		TenantHeader: d.tenantHeader, Logger: d.log.With("component", "ingest"),
 	}
 	if d.extras.limiter != nil {

@@ -213,6 +213,7 @@ func TestRulesWithPromtool(t *testing.T) {
 func exportedMetrics(t *testing.T) map[string]bool {
 	ok, refusing, down := backend(t, http.StatusNoContent), backend(t, http.StatusBadRequest), backend(t, http.StatusServiceUnavailable)
 	cfg := config.Defaults()
+	cfg.ShutdownDelay = 0
 	cfg.DataDir = t.TempDir()
 	cfg.Backends = []string{ok.URL + "/api/v1/write", refusing.URL + "/api/v1/write", down.URL + "/api/v1/write"}
 	cfg.ReplicaFactor = 3

@@ -31,6 +31,7 @@ func testConfig(t *testing.T, dataDir string, rs ...*recorder) config.Config {
 	cfg.MaxWait = 50 * time.Millisecond
 	cfg.RemoteTimeout = 2 * time.Second
 	cfg.SegmentBytes = 256 << 10
+	cfg.ShutdownDelay = 0
 	return cfg
 }
 

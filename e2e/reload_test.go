@@ -17,6 +17,7 @@ import (
 // fastConfig is a config with fast retries and no backends.
 func fastConfig(dir string) config.Config {
 	cfg := config.Defaults()
+	cfg.ShutdownDelay = 0
 	cfg.DataDir = filepath.Join(dir, "data")
 	cfg.MinWait, cfg.MaxWait = 5*time.Millisecond, 50*time.Millisecond
 	cfg.RemoteTimeout = 2 * time.Second

@@ -14,6 +14,7 @@ import (
 func TestTenantHeaderPassedThrough(t *testing.T) {
 	be := newHdrBackend(t)
 	cfg := config.Defaults()
+	cfg.ShutdownDelay = 0
 	cfg.DataDir, cfg.Backends, cfg.TenantHeader = t.TempDir(), []string{be.URL()}, "X-Scope-OrgID"
 	cfg.MinWait, cfg.MaxWait = 5*time.Millisecond, 50*time.Millisecond
 	in := start(t, cfg)
