@@ -19,7 +19,7 @@ func backlog(ctx context.Context, e *env, kind proxyKind, bodies []body, res *re
 	}
 	defer p.stop()
 	defer e.setDown(false)
-	lo := loadOptions{URL: p.URL, Concurrency: 4 * c.Concurrency, Rate: res.sat[kind] / 2, Duration: c.Duration}
+	lo := loadOptions{URL: p.URL, Concurrency: 2 * c.Concurrency, Rate: res.sat[kind] / 2, Duration: c.Duration}
 
 	base := e.delivered()
 	up := runLoad(ctx, bodies, lo)

@@ -67,7 +67,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.IntVar(&c.Shards, "shard", 2, "prws --shard")
 	fs.IntVar(&c.proxyConfig.Batch, "prws-batch", 5000, "prws --batch (samples per outgoing request)")
 	fs.IntVar(&c.BigSeries, "big-series", 1_000_000, "active series of the RSS scenario")
-	fs.IntVar(&c.Concurrency, "concurrency", 8, "senders at saturation (4× that when rate-limited)")
+	fs.IntVar(&c.Concurrency, "concurrency", 32, "senders at saturation (2× that when rate-limited)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of each measured load")
 	fs.Int64Var(&c.Backlog, "backlog", 20_000_000, "samples acknowledged while the backends are down")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 120*time.Second, "longest wait for delivery")

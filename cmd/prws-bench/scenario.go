@@ -67,7 +67,7 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 		if !c.Scenarios["half"] {
 			break
 		}
-		lo := loadOptions{Concurrency: 4 * c.Concurrency, Duration: c.Duration, Rate: res.sat[k] / 2}
+		lo := loadOptions{Concurrency: 2 * c.Concurrency, Duration: c.Duration, Rate: res.sat[k] / 2}
 		m, err := e.run(ctx, k, 1, small, lo)
 		if m == nil {
 			return res, err
@@ -101,7 +101,7 @@ func bigSeries(ctx context.Context, e *env, res *results) error {
 		return err
 	}
 	for _, k := range c.Kinds {
-		lo := loadOptions{Concurrency: 4 * c.Concurrency, Rate: res.sat[k] / 2,
+		lo := loadOptions{Concurrency: 2 * c.Concurrency, Rate: res.sat[k] / 2,
 			MaxSamples: 2 * int64(c.BigSeries*c.Samples), Duration: 4 * c.Duration}
 		m, err := e.run(ctx, k, 1, big, lo)
 		if m == nil {
