@@ -9,6 +9,7 @@ import (
 
 	"github.com/prws/prws/deadletter"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/fsutil"
 	"github.com/prws/prws/router"
 	"github.com/prws/prws/store"
 )
@@ -81,7 +82,7 @@ func removeDir(dir string) error {
 	} else if err != nil {
 		return err
 	}
-	if err := datadir.SyncDir(parent); err != nil {
+	if err := fsutil.SyncDir(parent); err != nil {
 		return err
 	}
 	return os.RemoveAll(hidden)
@@ -181,5 +182,5 @@ func renameDir(from, to string) error {
 	if err := os.Rename(from, to); err != nil {
 		return err
 	}
-	return datadir.SyncDir(filepath.Dir(to))
+	return fsutil.SyncDir(filepath.Dir(to))
 }

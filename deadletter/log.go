@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prws/prws/internal/fsutil"
 )
 
 const (
@@ -121,15 +123,7 @@ func writeFile(path string, head, body []byte) error {
 }
 
 func (l *Log) syncDir() error {
-	d, err := os.Open(l.dir)
-	if err != nil {
-		return fmt.Errorf("deadletter: sync dir: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := fsutil.SyncDir(l.dir); err != nil {
 		return fmt.Errorf("deadletter: sync dir: %w", err)
 	}
 	return nil

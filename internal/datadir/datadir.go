@@ -21,6 +21,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/prws/prws/internal/fsutil"
 )
 
 // StatePath is the bbolt state file.
@@ -62,7 +64,7 @@ func WriteBackendInfo(data string, info BackendInfo) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(backendFile(data, info.ID), append(b, '\n'))
+	return fsutil.WriteFileAtomic(backendFile(data, info.ID), ".tmp", append(b, '\n'), 0o640)
 }
 
 // ReadBackendInfo reads backend.json of backend id.
@@ -124,39 +126,4 @@ func isBackendID(s string) bool {
 		}
 	}
 	return true
-}
-
-// WriteFileAtomic replaces path with data: temp file, fsync, rename,
-// fsync of the directory. A crash leaves either the old or the new file.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return SyncDir(filepath.Dir(path))
-}
-
-// SyncDir fsyncs a directory so a rename or create in it is durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prws/prws/internal/fsutil"
 )
 
 // RetryWindow bounds how long Acquire retries a contended lock before it
@@ -51,7 +53,7 @@ func Acquire(dir string, info Info) (*Lock, error) {
 		_ = f.Close() // closing the last descriptor releases the lock
 		return nil, fmt.Errorf("lockfile: write %s: %w", path, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := fsutil.SyncDir(dir); err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("lockfile: sync %s: %w", dir, err)
 	}
@@ -103,15 +105,6 @@ func writeInfo(f *os.File, info Info) error {
 		return err
 	}
 	return f.Sync()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // heldError builds the ErrHeld answer from the holder's record.
