@@ -144,6 +144,7 @@ func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, l
 		return http.StatusInternalServerError, "internal routing error"
 	}
 	h.m.seriesKeep.Add(float64(st.place.kept))
+	h.m.seriesRerouted.Add(float64(st.place.rerouted))
 	h.m.seriesDrop.Add(float64(st.place.dropped))
 	if err := st.submit(tenant); err != nil {
 		h.opts.Logger.Debug("ingest: queue refused records", slog.Any("err", err))

@@ -12,6 +12,7 @@ import (
 type Metrics struct {
 	seriesKeep      prometheus.Counter
 	seriesDrop      prometheus.Counter
+	seriesRerouted  prometheus.Counter
 	requests        *prometheus.CounterVec
 	byCode          map[int]prometheus.Counter // read-only after NewMetrics
 	samples         prometheus.Counter
@@ -31,6 +32,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		seriesDrop: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "prws_series_drop_total", Help: "Series dropped by the series limiter.",
+		}),
+		seriesRerouted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "prws_series_rerouted_total",
+			Help: "Series routed away from a backend the watchdog holds down (placed elsewhere than with every backend up).",
 		}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prws_ingest_requests_total", Help: "Remote-write requests received, by HTTP status code.",
@@ -55,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.byCode[c] = m.requests.WithLabelValues(strconv.Itoa(c))
 	}
 	if reg != nil {
-		reg.MustRegister(m.seriesKeep, m.seriesDrop, m.requests, m.samples, m.duration, m.inflight)
+		reg.MustRegister(m.seriesKeep, m.seriesDrop, m.seriesRerouted, m.requests, m.samples, m.duration, m.inflight)
 	}
 	return m
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/prws/prws/queue"
 )
@@ -60,6 +61,9 @@ type placer struct {
 	accs        []acc // by flat target index
 	touched     []int // flat indexes of accumulators in use, in first-use order
 	dst         []int // Lookup scratch
+	alt         []int // Lookup scratch for the all-healthy answer
+	degraded    bool  // some backend is down for this request's routing
+	rerouted    int   // series placed elsewhere than with every backend up
 	kept        int   // series admitted
 	dropped     int   // series refused by the limiter
 	keptSamples int   // samples + histograms of the admitted series
@@ -67,7 +71,8 @@ type placer struct {
 
 // reset sizes the placer for rt. The placer must be clear.
 func (p *placer) reset(rt *Routing) {
-	p.kept, p.dropped, p.keptSamples = 0, 0, 0
+	p.kept, p.dropped, p.keptSamples, p.rerouted = 0, 0, 0, 0
+	p.degraded = anyDown(rt)
 	var n int
 	p.base, n = rt.targetCount(p.base)
 	if len(p.accs) < n {
@@ -127,6 +132,12 @@ func (p *placer) place(rt *Routing, d *decoder, body []byte, lim Limiter, max in
 // placeSeries appends one series to each of its replicas' accumulators.
 func (p *placer) placeSeries(rt *Routing, e *entry, payload []byte, max int) error {
 	p.dst = rt.Ring.Lookup(e.hash, rt.Health, p.dst[:0])
+	if p.degraded {
+		p.alt = rt.Ring.Lookup(e.hash, nil, p.alt[:0])
+		if !slices.Equal(p.dst, p.alt) {
+			p.rerouted++
+		}
+	}
 	shard := rt.Ring.Shard(e.hash)
 	for _, b := range p.dst {
 		a, err := p.acc(rt, b, shard)
@@ -153,4 +164,19 @@ func (p *placer) placeMetadata(rt *Routing, meta []span, body []byte) error {
 		}
 	}
 	return nil
+}
+
+// anyDown reports whether rt's health has a backend down, in which case
+// series are counted when the ring places them away from where they go
+// with every backend up (prws_series_rerouted_total).
+func anyDown(rt *Routing) bool {
+	if rt.Health == nil {
+		return false
+	}
+	for b := range rt.Targets {
+		if !rt.Health.Up(b) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/prometheus/prompb"
 
 	"github.com/prws/prws/router"
@@ -68,5 +69,43 @@ func TestRealRouterMetricKey(t *testing.T) {
 	})
 	if touched > 2 { // one metric name for 200 series, one for the other
 		t.Fatalf("metric key spread two metric names over %d targets", touched)
+	}
+}
+
+// downHealth marks one backend down.
+type downHealth int
+
+func (d downHealth) Up(b int) bool { return b != int(d) }
+
+// TestReroutedCounted: with a backend down, the series the ring moves off
+// it are counted in prws_series_rerouted_total, and none lands on it.
+func TestReroutedCounted(t *testing.T) {
+	b, ring := realBed(t, Options{}, router.KeySeries, 3, 1, 2)
+	b.rt.Health = downHealth(0)
+	wr := nodeExporterRequest(300)
+	w := b.post(compress(marshal(t, wr)))
+	expectStatus(t, w.Code, w.Body.String(), http.StatusNoContent, "")
+	want := 0
+	h := router.NewHasher(router.KeySeries)
+	for _, ts := range wr.Timeseries {
+		h.Reset()
+		for _, l := range ts.Labels {
+			h.AddString(l.Name, l.Value)
+		}
+		if ring.Lookup(h.Sum64(), nil, nil)[0] == 0 {
+			want++
+		}
+	}
+	var m dto.Metric
+	if err := b.m.seriesRerouted.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.GetCounter().GetValue(); int(got) != want || want == 0 {
+		t.Fatalf("rerouted %v, want %d (>0)", got, want)
+	}
+	for _, tg := range b.targets[0] {
+		if n := len(tg.records()); n != 0 {
+			t.Fatalf("down backend got %d records", n)
+		}
 	}
 }
