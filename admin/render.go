@@ -18,7 +18,7 @@ func WriteJSON(w io.Writer, v any) error {
 // WriteQueuesTable renders queues as an aligned table, one row per queue.
 func WriteQueuesTable(w io.Writer, qs []QueueStatus, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "BACKEND\tSHARD\tSTATE\tPENDING SAMPLES\tPENDING BYTES\tSEGMENTS\tOLDEST\tRATE/s\tETA\tDEAD LETTERS\tCORRUPT\tLAST ERROR")
+	fmt.Fprintln(tw, "BACKEND\tSHARD\tSTATE\tPENDING SAMPLES\tPENDING BYTES\tSEGMENTS\tOLDEST\tBACKEND RATE/s\tBACKEND ETA\tDEAD LETTERS\tCORRUPT\tLAST ERROR")
 	for _, q := range qs {
 		fmt.Fprintf(tw, "%s\t%04d\t%s\t%d\t%s\t%d\t%s\t%.0f\t%s\t%d\t%d\t%s\n",
 			q.Backend, q.Shard, state(q), q.PendingSamples, bytesHuman(q.PendingBytes), q.Segments,

@@ -20,8 +20,8 @@ type QueueStatus struct {
 	Up            bool      `json:"up"`
 	LastError     string    `json:"last_error,omitempty"`
 	LastErrorTime time.Time `json:"last_error_time,omitzero"`
-	SendRate      float64   `json:"send_rate"`         // samples/s, moving average
-	DrainETA      float64   `json:"drain_eta_seconds"` // -1: not draining
+	SendRate      float64   `json:"send_rate"`         // samples/s, moving average, the backend's (all shards)
+	DrainETA      float64   `json:"drain_eta_seconds"` // the backend's whole backlog at SendRate; -1: not draining
 	DeadLetters   int       `json:"dead_letters"`      // batches, per backend
 	Source        string    `json:"source"`            // "daemon" or "data-dir"
 }

@@ -242,9 +242,17 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		qs.Backend, qs.BackendID, qs.Shard = cur.Name, s.backend.ID, q.shard
 		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
 		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.scrub(st.LastError), st.LastErrorTime, ws.SendRate
-		qs.DrainETA = admin.ETA(qs.PendingSamples, ws.SendRate)
 		qs.DeadLetters, qs.Source = dead, "daemon"
 		out = append(out, qs)
+	}
+	// SendRate is the backend's, shared by its shards, so the drain ETA
+	// is the backend's too: its whole backlog at that rate.
+	var pending uint64
+	for _, qs := range out {
+		pending += qs.PendingSamples
+	}
+	for i := range out {
+		out[i].DrainETA = admin.ETA(pending, out[i].SendRate)
 	}
 	return out
 }
