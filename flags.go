@@ -41,11 +41,14 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-label-value-length", Value: d.MaxLabelValueLen, Usage: "longest label value in bytes (400 above); 0 = unlimited"},
 		&cli.IntFlag{Name: "max-labels-per-series", Usage: "most labels one series may carry (400 above); 0 = unlimited"},
 		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per backend queue before answering 503; 0 = unlimited"},
+		&cli.StringFlag{Name: "queue-full-policy", Value: d.QueueFullPolicy, Usage: "what a queue at --max-queue-bytes does: block (answer 503) or drop-oldest (accept; drop, count and log the oldest backlog)"},
 		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about two segments in memory"},
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
 		&cli.StringFlag{Name: "config.file", Usage: "YAML file of per-backend settings (auth, TLS, headers, protocol, timeout) and tenant_header; re-read on SIGHUP and POST /-/reload"},
 		&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config: TLS and basic auth for every endpoint this daemon serves"},
 		&cli.DurationFlag{Name: "shutdown-delay", Value: d.ShutdownDelay, Usage: "on SIGTERM, how long to keep answering 503 (and /-/ready failing) before the listener closes"},
+		&cli.DurationFlag{Name: "http.read-timeout", Value: d.HTTPReadTimeout, Usage: "longest time to read a whole request, body included (cuts off slow bodies); 0 = none"},
+		&cli.DurationFlag{Name: "http.read-header-timeout", Value: d.HTTPReadHeaderTimeout, Usage: "longest time to read a request's headers; 0 = --http.read-timeout"},
 		&cli.StringFlag{Name: "log.level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log.format", Value: "logfmt", Usage: "logfmt or json"},
 	}
@@ -76,7 +79,8 @@ func configFromFlags(c *cli.Context) (config.Config, error) {
 		MaxLabelsPerSeries: c.Int("max-labels-per-series"),
 		SegmentBytes:       c.Int("queue-segment-bytes"), TenantHeader: c.String("tenant-header"),
 		ConfigFile: c.String("config.file"), WebConfigFile: c.String("web.config.file"),
-		ShutdownDelay: c.Duration("shutdown-delay"),
+		ShutdownDelay: c.Duration("shutdown-delay"), QueueFullPolicy: c.String("queue-full-policy"),
+		HTTPReadTimeout: c.Duration("http.read-timeout"), HTTPReadHeaderTimeout: c.Duration("http.read-header-timeout"),
 	}, nil
 }
 

@@ -47,15 +47,24 @@ type Config struct {
 	// 400 at the door, rather than poisoning a whole batch on a backend
 	// that would refuse it later.
 	MaxLabelNameLen, MaxLabelValueLen, MaxLabelsPerSeries int
-	MaxQueueBytes                                         int64  // --max-queue-bytes per backend, 0 = unlimited
-	SegmentBytes                                          int    // --queue-segment-bytes, default 4 MiB
-	TenantHeader                                          string // --tenant-header; empty: tenant_header of the file, else no tenancy
+	MaxQueueBytes                                         int64 // --max-queue-bytes per backend, 0 = unlimited
+	// QueueFullPolicy (--queue-full-policy) is what a queue at
+	// --max-queue-bytes does: "block" (default: 503, nothing dropped) or
+	// "drop-oldest" (accept, drop the oldest backlog, count and log it).
+	QueueFullPolicy string
+	SegmentBytes    int    // --queue-segment-bytes, default 4 MiB
+	TenantHeader    string // --tenant-header; empty: tenant_header of the file, else no tenancy
 
 	ConfigFile    string // --config.file: per-backend settings, re-read on reload
 	WebConfigFile string // --web.config.file: inbound TLS and basic auth (exporter-toolkit)
 	// ShutdownDelay (--shutdown-delay, default 1s) is how long SIGTERM
 	// keeps answering 503 before the listener closes.
 	ShutdownDelay time.Duration
+	// HTTPReadTimeout (--http.read-timeout, default 1m) bounds reading a
+	// whole request, body included: a sender trickling its body is cut
+	// off. HTTPReadHeaderTimeout (--http.read-header-timeout, default 10s)
+	// bounds the headers.
+	HTTPReadTimeout, HTTPReadHeaderTimeout time.Duration
 }
 
 // Label is one external label.
@@ -64,25 +73,28 @@ type Label struct{ Name, Value string }
 // Defaults returns the documented defaults.
 func Defaults() Config {
 	return Config{
-		Listen:           "0.0.0.0:9999",
-		RemotePath:       "/api/v1/receive",
-		DataDir:          "./data",
-		Shards:           2,
-		ShardKey:         router.KeySeries,
-		ReplicaFactor:    1,
-		Batch:            5000,
-		RemoteTimeout:    5 * time.Second,
-		MinWait:          200 * time.Millisecond,
-		MaxWait:          30 * time.Second,
-		RetryTimes:       3,
-		WatchdogInterval: 5 * time.Second,
-		ShutdownDelay:    time.Second,
-		MaxBodyBytes:     32 << 20,
-		MaxDecodedBytes:  256 << 20,
-		MaxInflightBytes: 512 << 20,
-		MaxLabelNameLen:  1 << 10,
-		MaxLabelValueLen: 16 << 10,
-		SegmentBytes:     4 << 20,
+		Listen:                "0.0.0.0:9999",
+		RemotePath:            "/api/v1/receive",
+		DataDir:               "./data",
+		Shards:                2,
+		ShardKey:              router.KeySeries,
+		ReplicaFactor:         1,
+		Batch:                 5000,
+		RemoteTimeout:         5 * time.Second,
+		MinWait:               200 * time.Millisecond,
+		MaxWait:               30 * time.Second,
+		RetryTimes:            3,
+		WatchdogInterval:      5 * time.Second,
+		ShutdownDelay:         time.Second,
+		QueueFullPolicy:       "block",
+		HTTPReadTimeout:       time.Minute,
+		HTTPReadHeaderTimeout: 10 * time.Second,
+		MaxBodyBytes:          32 << 20,
+		MaxDecodedBytes:       256 << 20,
+		MaxInflightBytes:      512 << 20,
+		MaxLabelNameLen:       1 << 10,
+		MaxLabelValueLen:      16 << 10,
+		SegmentBytes:          4 << 20,
 	}
 }
 
@@ -159,8 +171,31 @@ func (c Config) checkFlags() error {
 	if c.MaxHourlySeries < 0 || c.MaxDailySeries < 0 || c.RetryTimes < 1 {
 		return invalid("--max_hourly_series and --max_daily_series must be >= 0, --remote_write_retry_times >= 1")
 	}
+	if err := c.checkQueueAndHTTP(); err != nil {
+		return err
+	}
 	if c.TenantHeader != "" && !validHeaderName(c.TenantHeader) {
 		return invalid("--tenant-header: %q is not a valid header name", c.TenantHeader)
+	}
+	return nil
+}
+
+// checkQueueAndHTTP validates the budget policy and the HTTP timeouts.
+func (c Config) checkQueueAndHTTP() error {
+	switch c.QueueFullPolicy {
+	case "", "block":
+	case "drop-oldest":
+		if c.MaxQueueBytes <= 0 {
+			return invalid("--queue-full-policy drop-oldest needs --max-queue-bytes")
+		}
+		if seg := int64(max(c.SegmentBytes, 1)); c.MaxQueueBytes < 2*seg {
+			return invalid("--queue-full-policy drop-oldest needs --max-queue-bytes of at least two segments (2 × --queue-segment-bytes = %d)", 2*seg)
+		}
+	default:
+		return invalid("--queue-full-policy must be block or drop-oldest, got %q", c.QueueFullPolicy)
+	}
+	if c.HTTPReadTimeout < 0 || c.HTTPReadHeaderTimeout < 0 {
+		return invalid("--http.read-timeout and --http.read-header-timeout must be >= 0")
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 	}
 	for _, shard := range shards {
 		q, err := queue.Open(datadir.QueueDir(d.cfg.DataDir, b.ID, shard), queue.Options{
-			SegmentBytes: d.cfg.SegmentBytes, MaxBytes: d.cfg.MaxQueueBytes,
+			SegmentBytes: d.cfg.SegmentBytes, MaxBytes: d.cfg.MaxQueueBytes, FullPolicy: fullPolicy(d.cfg.QueueFullPolicy),
 			Name: fmt.Sprintf("%s/%04d", b.Name, shard), Logger: d.log.With("backend", b.Name, "shard", shard),
 			Metrics: d.metrics.queue,
 		})
@@ -149,12 +149,18 @@ func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 	if b.Timeout > 0 {
 		ep.Timeout = b.Timeout
 	}
-	return replay.NewWorker(ep, q.q, replay.Options{
+	return replay.NewWorker(ep, q.q.Consumer(), replay.Options{
 		Shard: q.shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
 		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.tenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
 		Logger: d.log, OnResult: d.sendResultHook(s.backend.ID),
 	})
+}
+
+// fullPolicy maps --queue-full-policy (validated by config) to the queue's.
+func fullPolicy(s string) queue.FullPolicy {
+	p, _ := queue.ParseFullPolicy(s)
+	return p
 }
 
 // reportOrphans logs queues on disk whose backend is not configured. They

@@ -14,8 +14,9 @@ import (
 
 // newServer builds the HTTP server: remote-write on --remote_path and
 // /api/v1/write, self-monitoring, health, the admin API and pprof. Its
-// timeouts close slow-loris clients; the write timeout leaves room for a
-// large body plus the fsync wait.
+// timeouts close slow-loris clients (--http.read-header-timeout for the
+// headers, --http.read-timeout for the whole request, body included); the
+// write timeout leaves room for a large body plus the fsync wait.
 func (d *Daemon) newServer() *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle(d.cfg.RemotePath, d.ingest)
@@ -37,8 +38,8 @@ func (d *Daemon) newServer() *http.Server {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: d.cfg.HTTPReadHeaderTimeout,
+		ReadTimeout:       d.cfg.HTTPReadTimeout,
 		WriteTimeout:      3 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

@@ -51,7 +51,9 @@ func (q *Queue) Append(ctx context.Context, recs []Record) error {
 // into the next commit group and returns without waiting for the disk.
 // Exactly one value is later sent on done: nil once every record is
 // fsynced, or the error that failed them (ErrClosed, ErrFull,
-// ErrInvalidRecord, a write error, ErrDiskFull for ENOSPC). done must be
+// ErrInvalidRecord, a write error, ErrDiskFull for ENOSPC). At MaxBytes
+// with the DropOldest policy it first drops the oldest segments (see
+// makeRoom); it blocks for that drop's cursor fsync. done must be
 // buffered so the sender never blocks. Safe for concurrent use.
 func (q *Queue) Submit(recs []Record, done chan<- error) {
 	if err := validateRecords(recs); err != nil {
@@ -59,7 +61,14 @@ func (q *Queue) Submit(recs []Record, done chan<- error) {
 		return
 	}
 	q.mu.Lock()
-	if err := q.admitLocked(); err != nil || len(recs) == 0 {
+	err := q.admitLocked()
+	if errors.Is(err, ErrFull) && q.opts.FullPolicy == DropOldest && len(recs) > 0 {
+		q.mu.Unlock()
+		q.makeRoom(submitBytes(recs))
+		q.mu.Lock()
+		err = q.admitLocked()
+	}
+	if err != nil || len(recs) == 0 {
 		q.mu.Unlock()
 		done <- err
 		return

@@ -18,6 +18,8 @@ type Metrics struct {
 	corrupt         *prometheus.CounterVec
 	tailRepairs     *prometheus.CounterVec
 	retired         *prometheus.CounterVec
+	droppedSamples  *prometheus.CounterVec
+	droppedRecords  *prometheus.CounterVec
 }
 
 // NewMetrics builds the queue metrics and registers them on reg. A nil reg
@@ -43,6 +45,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		corrupt:     counter("corrupt_records_total", "Records skipped on read: bad CRC, envelope or index, or tombstones."),
 		tailRepairs: counter("tail_repairs_total", "Torn, zero-filled or garbage segment tails cut at open."),
 		retired:     counter("retired_logs_total", "Wal instances closed and reopened after a write or fsync error."),
+		droppedSamples: counter("dropped_samples_total",
+			"Acknowledged samples dropped unsent to keep the queue within --max-queue-bytes (--queue-full-policy drop-oldest)."),
+		droppedRecords: counter("dropped_records_total",
+			"Records dropped unsent to keep the queue within --max-queue-bytes (--queue-full-policy drop-oldest)."),
 	}
 }
 
@@ -66,33 +72,36 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 
 // queueMetrics are the children of Metrics for one queue.
 type queueMetrics struct {
-	records, samples, bytes       prometheus.Counter
-	fsync, group                  prometheus.Observer
-	corrupt, tailRepairs, retired prometheus.Counter
-	parent                        *Metrics
-	name                          string
+	records, samples, bytes        prometheus.Counter
+	fsync, group                   prometheus.Observer
+	corrupt, tailRepairs, retired  prometheus.Counter
+	droppedSamples, droppedRecords prometheus.Counter
+	parent                         *Metrics
+	name                           string
 }
 
 // forQueue returns the children labelled name.
 func (m *Metrics) forQueue(name string) queueMetrics {
 	return queueMetrics{
-		records:     m.appendedRecords.WithLabelValues(name),
-		samples:     m.appendedSamples.WithLabelValues(name),
-		bytes:       m.appendedBytes.WithLabelValues(name),
-		fsync:       m.fsyncSeconds.WithLabelValues(name),
-		group:       m.groupSubmits.WithLabelValues(name),
-		corrupt:     m.corrupt.WithLabelValues(name),
-		tailRepairs: m.tailRepairs.WithLabelValues(name),
-		retired:     m.retired.WithLabelValues(name),
-		parent:      m,
-		name:        name,
+		records:        m.appendedRecords.WithLabelValues(name),
+		samples:        m.appendedSamples.WithLabelValues(name),
+		bytes:          m.appendedBytes.WithLabelValues(name),
+		fsync:          m.fsyncSeconds.WithLabelValues(name),
+		group:          m.groupSubmits.WithLabelValues(name),
+		corrupt:        m.corrupt.WithLabelValues(name),
+		tailRepairs:    m.tailRepairs.WithLabelValues(name),
+		retired:        m.retired.WithLabelValues(name),
+		droppedSamples: m.droppedSamples.WithLabelValues(name),
+		droppedRecords: m.droppedRecords.WithLabelValues(name),
+		parent:         m,
+		name:           name,
 	}
 }
 
 // forget removes the queue's series (on Close).
 func (qm queueMetrics) forget() {
 	m := qm.parent
-	for _, v := range []*prometheus.CounterVec{m.appendedRecords, m.appendedSamples, m.appendedBytes, m.corrupt, m.tailRepairs, m.retired} {
+	for _, v := range []*prometheus.CounterVec{m.appendedRecords, m.appendedSamples, m.appendedBytes, m.corrupt, m.tailRepairs, m.retired, m.droppedSamples, m.droppedRecords} {
 		v.DeleteLabelValues(qm.name)
 	}
 	m.fsyncSeconds.DeleteLabelValues(qm.name)

@@ -16,9 +16,14 @@ type Options struct {
 	// larger ones mean fewer files. Default 4 MiB.
 	SegmentBytes int
 	// MaxBytes is the on-disk budget of the queue. When its segment files
-	// reach it, Submit/Append fail with ErrFull until replay frees space.
-	// 0 (the default) means unlimited.
+	// reach it, FullPolicy decides: Submit/Append fail with ErrFull until
+	// replay frees space (Block), or the oldest records are dropped
+	// (DropOldest). 0 (the default) means unlimited.
 	MaxBytes int64
+	// FullPolicy is what Submit does at MaxBytes. Default Block: nothing
+	// acknowledged is ever dropped, senders get back-pressure. DropOldest
+	// keeps accepting and loses the oldest backlog instead; see budget.go.
+	FullPolicy FullPolicy
 	// Name labels the queue in metrics and logs. Default: the last two
 	// elements of the queue directory ("<backend-id>/<shard>").
 	Name string

@@ -61,6 +61,8 @@ type Queue struct {
 
 	body      []byte        // Batch.Body buffer, owned by the replay goroutine
 	corrupt   atomic.Uint64 // records skipped since open
+	skipLog   corruptLog    // rate limit of the skipped-record Warn lines
+	budget    budgetState   // DropOldest coordination with the Consumer; budget.go
 	fsyncs    atomic.Uint64 // group commits since open
 	diskBytes atomic.Int64  // approximate bytes of segment files
 	sizes     sizeCache
