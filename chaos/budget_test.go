@@ -3,6 +3,7 @@ package chaos
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,13 +12,13 @@ import (
 // at the budget and requests routed to it get 503 with Retry-After, while
 // requests routed only to the healthy backend keep being acknowledged.
 func TestDiskBudget(t *testing.T) {
-	r := &row{Scenario: "disk budget", Injected: "--max-queue-bytes 1 MiB, backend b down"}
+	r := &row{Scenario: "disk budget", Injected: "--max-queue-bytes 512 KiB, backend b down"}
 	report(t, r)
 	a, b := newBackend(t), newBackend(t)
 	b.set(status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
 	dir, listen := t.TempDir(), freePort(t)
-	args := []string{"--data-dir", dir, "--promes", w.promes(), "--max-queue-bytes", "1048576", "--queue-segment-bytes", "131072",
+	args := []string{"--data-dir", dir, "--promes", w.promes(), "--max-queue-bytes", "524288", "--queue-segment-bytes", "65536",
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	p := startProc(t, listen, args...)
 	var onlyA []uint32
@@ -29,7 +30,7 @@ func TestDiskBudget(t *testing.T) {
 	mixed, aLoad := newLoad(p.url, 1000, 100), newLoad(p.url, 0, 100)
 	aLoad.ids = onlyA
 	var firstFull = -1
-	for i := 0; i < 2000 && firstFull < 0; i++ {
+	for i := 0; i < 8000 && firstFull < 0; i++ {
 		code, hdr := mixed.oneHeader()
 		if code == http.StatusServiceUnavailable {
 			firstFull = i
@@ -65,4 +66,56 @@ func TestDiskBudget(t *testing.T) {
 	r.Acked, r.Delivered, r.Lost, r.Dup = tm.acked+ta.acked, tm.delivered+ta.delivered, tm.lost+ta.lost, tm.dup
 	mixed.checkUnexpected(t)
 	r.Note = fmt.Sprintf("503 from request %d (of 100 samples); then %v", firstFull, codes)
+}
+
+// TestDiskBudgetDropOldest: with --queue-full-policy drop-oldest, a down
+// backend's queues stay within the budget by dropping their oldest
+// segments; every request is acknowledged; the samples lost are exactly
+// the ones counted dropped; everything else arrives when the backend
+// returns.
+func TestDiskBudgetDropOldest(t *testing.T) {
+	r := &row{Scenario: "disk budget, drop-oldest", Injected: "--max-queue-bytes 512 KiB drop-oldest, b down"}
+	report(t, r)
+	a, b := newBackend(t), newBackend(t)
+	b.set(status(http.StatusServiceUnavailable, ""))
+	w := newWorld(t, 2, a, b)
+	dir, listen := t.TempDir(), freePort(t)
+	args := []string{"--data-dir", dir, "--promes", w.promes(), "--max-queue-bytes", "524288",
+		"--queue-segment-bytes", "65536", "--queue-full-policy", "drop-oldest",
+		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
+	p := startProc(t, listen, args...)
+	l := newLoad(p.url, 1000, 100)
+	n := pick(2000, 5000)
+	codes := map[int]int{}
+	for i := 0; i < n; i++ {
+		codes[l.one(p.url)]++
+	}
+	if codes[http.StatusNoContent] != n {
+		t.Errorf("answers with a full queue: %v, want %d × 204", codes, n)
+	}
+	droppedSamples := int64(p.metric(t, "prws_queue_dropped_samples_total"))
+	droppedRecords := int64(p.metric(t, "prws_queue_dropped_records_total"))
+	if droppedSamples <= 0 {
+		t.Fatalf("nothing dropped after %d requests:\n%s", n, p.log.String())
+	}
+	b.set(nil)
+	var tl tally
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		if tl = w.tally(l); tl.lost <= droppedSamples || time.Now().After(deadline) {
+			break
+		}
+	}
+	time.Sleep(time.Second) // a dropped sample arriving late would lower lost
+	tl = w.tally(l)
+	r.Acked, r.Delivered, r.Lost, r.Dup = tl.acked, tl.delivered, tl.lost, tl.dup
+	if tl.lost != droppedSamples {
+		t.Errorf("lost %d samples, counted dropped %d (first missing: %s)", tl.lost, droppedSamples, tl.firstMissing)
+	}
+	warns := strings.Count(p.log.String(), "dropped the oldest records")
+	if warns == 0 {
+		t.Error("no Warn line for the drops")
+	}
+	l.checkUnexpected(t)
+	r.Note = fmt.Sprintf("answers %v; lost == prws_queue_dropped_samples_total %d (%d records, %d Warn lines); the rest delivered after b returned",
+		codes, droppedSamples, droppedRecords, warns)
 }
