@@ -258,7 +258,7 @@ func TestSlowClients(t *testing.T) {
 			break
 		}
 	}
-	r.Note = fmt.Sprintf("closed after %v (ReadHeaderTimeout 10s; slow bodies are bounded only by ReadTimeout 2 min)", closed.Round(time.Second))
+	r.Note = fmt.Sprintf("closed after %v (--http.read-header-timeout 10s)", closed.Round(time.Second))
 	if closed == 0 || closed > 15*time.Second {
 		t.Errorf("slow-loris connection still open after 30s (closed=%v)", closed)
 	}
@@ -267,4 +267,52 @@ func TestSlowClients(t *testing.T) {
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
+}
+
+// TestSlowBody: with --http.read-timeout 2s, a sender that sends its
+// headers at once and then trickles the body one byte every 200 ms is cut
+// off, never acknowledged, and nothing of it reaches a queue.
+func TestSlowBody(t *testing.T) {
+	r := &row{Scenario: "slow-loris body", Injected: "body trickled 1 byte / 200ms, read timeout 2s"}
+	report(t, r)
+	b := newBackend(t)
+	w := newWorld(t, 2, b)
+	in := startDaemon(t, w, t.TempDir(), func(c *config.Config) { c.HTTPReadTimeout = 2 * time.Second })
+	body := encodeWR(t, []prompb.TimeSeries{one("__name__", "slow_body", "a", "b")})
+	addr := strings.TrimPrefix(strings.SplitN(in.url, "/api", 2)[0], "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	began := time.Now()
+	fmt.Fprintf(conn, "POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"+
+		"Content-Encoding: snappy\r\nX-Prometheus-Remote-Write-Version: 0.1.0\r\nContent-Length: %d\r\n\r\n", len(body))
+	var cut time.Duration
+	answer := ""
+	for i := 0; i < len(body)-1 && cut == 0; i++ { // never the last byte
+		if _, err := conn.Write(body[i : i+1]); err != nil {
+			cut = time.Since(began)
+			break
+		}
+		conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		var buf [512]byte
+		if n, err := conn.Read(buf[:]); n > 0 || (err != nil && !isTimeout(err)) {
+			cut, answer = time.Since(began), strings.SplitN(string(buf[:n]), "\r\n", 2)[0]
+		}
+	}
+	if cut == 0 || cut > 5*time.Second {
+		t.Fatalf("trickled body not cut off (after %v, %d-byte body)", time.Since(began), len(body))
+	}
+	if strings.Contains(answer, " 2") {
+		t.Errorf("trickled body acknowledged: %q", answer)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := scrape(t, "http://"+addr+"/metrics", "prws_queue_appended_samples_total"); n != 0 {
+		t.Errorf("%v samples of the cut-off request reached a queue", n)
+	}
+	if answer == "" {
+		answer = "connection closed"
+	}
+	r.Note = fmt.Sprintf("cut off after %v (%s); queues untouched", cut.Round(100*time.Millisecond), answer)
 }
