@@ -21,15 +21,7 @@ func mountSmall(t *testing.T, size string) string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a %s tmpfs (needs root): %v %s", size, err, out)
 	}
-	t.Cleanup(func() {
-		for i := 0; i < 50; i++ {
-			if exec.Command("umount", mnt).Run() == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		exec.Command("umount", "-l", mnt).Run()
-	})
+	t.Cleanup(func() { unmount(mnt) })
 	return mnt
 }
 
@@ -67,7 +59,57 @@ func fill(t *testing.T, dir string) string {
 func TestDiskFull(t *testing.T) {
 	r := &row{Scenario: "disk full", Injected: "8 MiB tmpfs filled, then freed"}
 	report(t, r)
-	mnt := mountSmall(t, "8m")
+	runDiskFull(t, r, mountSmall(t, "8m"))
+}
+
+// TestDiskFullExt4: the same on a 24 MiB ext4 image mounted on a loop
+// device, where delayed allocation can turn a full disk into an fsync
+// error rather than a write error.
+func TestDiskFullExt4(t *testing.T) {
+	r := &row{Scenario: "disk full (ext4 loop)", Injected: "24 MiB ext4 image filled, then freed"}
+	report(t, r)
+	runDiskFull(t, r, mountExt4(t, "24M"))
+}
+
+// mountExt4 makes an ext4 image of size in a temporary directory, mounts
+// it on a loop device and returns the mount point; it skips t when
+// truncate, mkfs.ext4, losetup or mount fail. Cleanup unmounts it and
+// detaches the loop device.
+func mountExt4(t *testing.T, size string) string {
+	t.Helper()
+	img, mnt := filepath.Join(t.TempDir(), "fs.img"), t.TempDir()
+	for _, c := range [][]string{{"truncate", "-s", size, img}, {"mkfs.ext4", "-q", "-F", img}} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Skipf("cannot make an ext4 image (%s): %v %s", c[0], err, out)
+		}
+	}
+	out, err := exec.Command("losetup", "--find", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Skipf("cannot attach a loop device (needs root and /dev/loop*): %v %s", err, out)
+	}
+	loop := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("losetup", "-d", loop).Run() })
+	if out, err := exec.Command("mount", "-t", "ext4", loop, mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount %s on %s: %v %s", loop, mnt, err, out)
+	}
+	t.Cleanup(func() { unmount(mnt) })
+	return mnt
+}
+
+// unmount unmounts mnt, retrying while a process still holds it, lazily
+// as a last resort.
+func unmount(mnt string) {
+	for i := 0; i < 50; i++ {
+		if exec.Command("umount", mnt).Run() == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	exec.Command("umount", "-l", mnt).Run()
+}
+
+// runDiskFull is the disk-full scenario on the filesystem mounted at mnt.
+func runDiskFull(t *testing.T, r *row, mnt string) {
 	a, b := newBackend(t), newBackend(t)
 	b.set(status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
