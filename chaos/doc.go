@@ -1,7 +1,8 @@
 // Package chaos holds prws' fault-injection tests: kill -9 loops under
 // load, a crash between a backend's answer and the cursor save, on-disk
-// damage between runs, a full disk, write errors, the disk budget, failing
-// and hanging backends and hostile input.
+// damage between runs, a full disk (tmpfs and a loop-mounted ext4 image),
+// write errors, the disk budget under both --queue-full-policy values,
+// failing and hanging backends and hostile input, slow bodies included.
 //
 // Every scenario counts samples exactly: a recording load generator keeps
 // each acknowledged (series, timestamp) and recording backends keep each
