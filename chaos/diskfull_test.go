@@ -173,7 +173,7 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 // acknowledged, the log is retired and reopened, the process survives;
 // after a restart without the limit everything acknowledged arrives.
 func TestWriteErrorFsize(t *testing.T) {
-	r := &row{Scenario: "write error (RLIMIT_FSIZE)", Injected: "file size limit 1 MiB, 4 MiB segments"}
+	r := &row{Scenario: "write error (RLIMIT_FSIZE)", Injected: "file size limit 256 KiB, 4 MiB segments"}
 	report(t, r)
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		t.Skip("prlimit(1) not installed")
@@ -185,7 +185,7 @@ func TestWriteErrorFsize(t *testing.T) {
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--shard", "1",
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	// sh ignores SIGXFSZ; the ignored disposition survives exec.
-	wrap := []string{"prlimit", "--fsize=1048576", "--", "sh", "-c", `trap "" XFSZ; exec "$0" "$@"`}
+	wrap := []string{"prlimit", "--fsize=262144", "--", "sh", "-c", `trap "" XFSZ; exec "$0" "$@"`}
 	p := startWrapped(t, listen, wrap, args...)
 	l := newLoad(p.url, 1000, 100)
 	codes := map[int]int{}
@@ -197,7 +197,7 @@ func TestWriteErrorFsize(t *testing.T) {
 	}
 	retired := p.metric(t, "prws_queue_retired_logs_total")
 	if codes[http.StatusServiceUnavailable] == 0 {
-		t.Errorf("no request failed under a 1 MiB file size limit: %v", codes)
+		t.Errorf("no request failed under a 256 KiB file size limit: %v", codes)
 	}
 	if retired < 1 {
 		t.Errorf("retired logs: %v, want >= 1", retired)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+
+	"github.com/golang/snappy"
 )
 
 // Kind says what a record's payload holds.
@@ -22,16 +24,30 @@ const (
 	KindTombstone Kind = 0x7f
 )
 
+// FlagSnappy marks a record whose stored payload is one snappy block
+// (github.com/golang/snappy Encode) of the remote-write bytes. Such a
+// record carries envelope version 2, so a prws that predates compression
+// skips it as corrupt rather than delivering compressed bytes; version 1
+// never has the flag.
+const FlagSnappy uint8 = 0x01
+
 const (
-	recordMagic   = 0xb7
-	recordVersion = 1
+	recordMagic = 0xb7
+	// recordVersion is the envelope of an uncompressed payload,
+	// recordVersionSnappy that of a FlagSnappy one; same layout.
+	recordVersion       = 1
+	recordVersionSnappy = 2
+	// compressMin is the smallest payload Submit compresses; below it
+	// the snappy header and call cost more than they save.
+	compressMin = 256
 	// Envelope layout (little-endian):
 	//   0 magic, 1 version, 2 kind, 3 flags, 4..8 CRC-32C of everything
 	//   after the CRC field, seeded with bytes 0..4 (so kind and flags
 	//   are covered too),
 	//   8 index u64, 16 append time unix ms i64, 24 samples u32,
 	//   28 cumulative samples u64, 36 tenant length u16, 38 tenant,
-	//   payload length u32, payload.
+	//   payload length u32, payload as stored (compressed under
+	//   FlagSnappy; the length and the CRC are those of the stored bytes).
 	crcOffset    = 4
 	tenantOffset = 38
 	// RecordOverhead is the size of an envelope with empty tenant and
@@ -45,13 +61,13 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Envelope is one record as stored in the wal.
 type Envelope struct {
 	Kind       Kind
-	Flags      uint8
+	Flags      uint8  // FlagSnappy, or bits without meaning to prws
 	Index      uint64 // the record's wal index
 	AppendedMs int64  // append time, unix milliseconds
 	Samples    uint32 // samples + histograms in Payload
 	CumSamples uint64 // queue samples up to and including this record
 	Tenant     []byte
-	Payload    []byte
+	Payload    []byte // as stored: a snappy block under FlagSnappy
 }
 
 // EncodedSize is the number of bytes EncodeRecord appends for e.
@@ -60,29 +76,82 @@ func (e *Envelope) EncodedSize() int {
 }
 
 // EncodeRecord appends the envelope of e to dst and returns the extended
-// slice. Tenant must be shorter than 64 KiB and Payload shorter than
-// 4 GiB (Submit checks this). It does not retain e's slices.
+// slice, storing Payload as given: with FlagSnappy in Flags it must
+// already be a snappy block. Tenant must be shorter than 64 KiB and
+// Payload shorter than 4 GiB (Submit checks this). It does not retain e's
+// slices.
 func EncodeRecord(dst []byte, e *Envelope) []byte {
-	return appendRecord(dst, e, e.Tenant, e.Payload)
+	start := len(dst)
+	dst = appendHeader(dst, e, e.Tenant)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(e.Payload)))
+	dst = append(dst, e.Payload...)
+	return sealRecord(dst, start)
 }
 
-// appendRecord encodes e's header fields with tenant and payload (e's own
-// Tenant and Payload are ignored), so Submit can pass a string tenant
-// without converting it.
+// appendRecord is Submit's encoder: it appends e's header fields with
+// tenant and payload (e's own Tenant, Payload and Flags are ignored), so
+// a string tenant needs no conversion. A payload of compressMin bytes or
+// more is snappy-compressed straight into dst and stored under
+// FlagSnappy when that makes it smaller; otherwise it is stored as is.
 func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload []byte) []byte {
 	start := len(dst)
-	dst = append(dst, recordMagic, recordVersion, byte(e.Kind), e.Flags, 0, 0, 0, 0)
+	h := *e
+	h.Flags = 0
+	if len(payload) >= compressMin && snappy.MaxEncodedLen(len(payload)) > 0 {
+		h.Flags = FlagSnappy
+	}
+	dst = appendHeader(dst, &h, tenant)
+	lenAt := len(dst)
+	if h.Flags&FlagSnappy != 0 {
+		room := lenAt + 4 + snappy.MaxEncodedLen(len(payload))
+		dst = growTo(dst, room)
+		z := snappy.Encode(dst[lenAt+4:room], payload)
+		if len(z) < len(payload) {
+			binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(z)))
+			return sealRecord(dst[:lenAt+4+len(z)], start)
+		}
+		// Incompressible: store it raw, as version 1.
+		dst = dst[:start]
+		h.Flags = 0
+		dst = appendHeader(dst, &h, tenant)
+	}
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
+	dst = append(dst, payload...)
+	return sealRecord(dst, start)
+}
+
+// appendHeader appends everything before the payload length: magic,
+// version (from FlagSnappy), kind, flags, a zero CRC, the fixed fields
+// and the tenant.
+func appendHeader[T string | []byte](dst []byte, e *Envelope, tenant T) []byte {
+	version := byte(recordVersion)
+	if e.Flags&FlagSnappy != 0 {
+		version = recordVersionSnappy
+	}
+	dst = append(dst, recordMagic, version, byte(e.Kind), e.Flags, 0, 0, 0, 0)
 	dst = binary.LittleEndian.AppendUint64(dst, e.Index)
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(e.AppendedMs))
 	dst = binary.LittleEndian.AppendUint32(dst, e.Samples)
 	dst = binary.LittleEndian.AppendUint64(dst, e.CumSamples)
 	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(tenant)))
-	dst = append(dst, tenant...)
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
-	dst = append(dst, payload...)
+	return append(dst, tenant...)
+}
+
+// sealRecord writes the CRC of the record dst[start:] and returns dst.
+func sealRecord(dst []byte, start int) []byte {
 	rec := dst[start:]
 	binary.LittleEndian.PutUint32(rec[crcOffset:], recordCRC(rec))
 	return dst
+}
+
+// growTo returns dst with length n, its first len(dst) bytes kept.
+func growTo(dst []byte, n int) []byte {
+	if n <= cap(dst) {
+		return dst[:n]
+	}
+	grown := make([]byte, n, n+n/4)
+	copy(grown, dst)
+	return grown
 }
 
 // DecodeRecord parses one envelope. The returned Tenant and Payload alias
@@ -93,8 +162,11 @@ func DecodeRecord(b []byte) (Envelope, error) {
 	if len(b) < RecordOverhead {
 		return Envelope{}, fmt.Errorf("%w: %d bytes, shorter than the header", ErrCorruptRecord, len(b))
 	}
-	if b[0] != recordMagic || b[1] != recordVersion {
+	if b[0] != recordMagic || (b[1] != recordVersion && b[1] != recordVersionSnappy) {
 		return Envelope{}, fmt.Errorf("%w: bad magic/version %#x/%d", ErrCorruptRecord, b[0], b[1])
+	}
+	if (b[1] == recordVersionSnappy) != (b[3]&FlagSnappy != 0) {
+		return Envelope{}, fmt.Errorf("%w: version %d with flags %#x", ErrCorruptRecord, b[1], b[3])
 	}
 	if got, want := recordCRC(b), binary.LittleEndian.Uint32(b[crcOffset:]); got != want {
 		return Envelope{}, fmt.Errorf("%w: crc %08x, want %08x", ErrCorruptRecord, got, want)
@@ -118,6 +190,32 @@ func DecodeRecord(b []byte) (Envelope, error) {
 		Tenant:     b[tenantOffset:plenOff:plenOff],
 		Payload:    b[plenOff+4:],
 	}, nil
+}
+
+// Compressed reports whether e's Payload is a snappy block.
+func (e *Envelope) Compressed() bool {
+	return e.Flags&FlagSnappy != 0
+}
+
+// appendPayload appends e's remote-write bytes to dst, decompressing a
+// FlagSnappy payload. On a snappy block that does not decode (or claims
+// more than 4 GiB) it returns dst unchanged and an error wrapping
+// ErrCorruptRecord.
+func appendPayload(dst []byte, e *Envelope) ([]byte, error) {
+	if !e.Compressed() {
+		return append(dst, e.Payload...), nil
+	}
+	n, err := snappy.DecodedLen(e.Payload)
+	if err != nil || uint64(n) >= math.MaxUint32 {
+		return dst, fmt.Errorf("%w: snappy payload of record %d: length %d: %v", ErrCorruptRecord, e.Index, n, err)
+	}
+	start := len(dst)
+	dst = growTo(dst, start+n)
+	out, err := snappy.Decode(dst[start:], e.Payload)
+	if err != nil || len(out) != n {
+		return dst[:start], fmt.Errorf("%w: snappy payload of record %d: %v", ErrCorruptRecord, e.Index, err)
+	}
+	return dst, nil
 }
 
 // recordCRC is the CRC-32C of the first four bytes and everything after

@@ -99,9 +99,11 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 	}
 }
 
-// collect reads records b.First..limit into b. Unless pinned (bounds
-// fixed by the cursor), it stops before a record of another tenant or one
-// that would exceed maxSamples.
+// collect reads records b.First..limit into b, decompressing each
+// payload into the body. Unless pinned (bounds fixed by the cursor), it
+// stops before a record of another tenant or one that would exceed
+// maxSamples. A payload that does not decompress is skipped like a
+// corrupt record.
 func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) error {
 	q.readMu.Lock()
 	defer q.readMu.Unlock()
@@ -117,20 +119,21 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 		if err != nil {
 			return err
 		}
-		if !ok {
-			q.corrupt.Add(1)
-			q.m.corrupt.Inc()
+		w := max(int(e.Samples), 1)
+		if ok && !pinned && b.Records > 0 && (!bytes.Equal(e.Tenant, tenant) || weight+w > maxSamples) {
+			break
+		}
+		if ok {
+			q.body, err = appendPayload(q.body, &e)
+		}
+		if !ok || err != nil {
+			q.corruptSkipped(i, &e, err)
 			b.Last = i
 			continue
-		}
-		w := max(int(e.Samples), 1)
-		if !pinned && b.Records > 0 && (!bytes.Equal(e.Tenant, tenant) || weight+w > maxSamples) {
-			break
 		}
 		if b.Records == 0 {
 			tenant, b.Tenant = e.Tenant, string(e.Tenant)
 		}
-		q.body = append(q.body, e.Payload...)
 		b.Records++
 		b.Samples += int(e.Samples)
 		weight += w

@@ -1,0 +1,241 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// seriesPayload returns n remote-write 1.0 TimeSeries entries (field 1,
+// tag and length included) shaped like node_exporter output, starting at
+// series number from: 12 labels, one sample each.
+func seriesPayload(from, n int) []byte {
+	var out, ts, lb []byte
+	for s := from; s < from+n; s++ {
+		ts = ts[:0]
+		for i, kv := range [][2]string{
+			{"__name__", "node_cpu_seconds_total"},
+			{"cluster", "eu-west-1-prod"},
+			{"cpu", fmt.Sprint(s % 64)},
+			{"env", "production"},
+			{"instance", fmt.Sprintf("10.%d.%d.%d:9100", s/65536%256, s/256%256, s%256)},
+			{"job", "node-exporter"},
+			{"mode", [...]string{"idle", "user", "system", "iowait"}[s%4]},
+			{"namespace", "monitoring"},
+			{"node", fmt.Sprintf("ip-10-%d-%d.eu-west-1.compute.internal", s/256%256, s%256)},
+			{"pod", fmt.Sprintf("node-exporter-%05x", s*7919%1048576)},
+			{"region", "eu-west-1"},
+			{"service", "node-exporter"},
+		} {
+			_ = i
+			lb = lb[:0]
+			lb = protoBytes(lb, 1, kv[0])
+			lb = protoBytes(lb, 2, kv[1])
+			ts = protoBytes(ts, 1, string(lb))
+		}
+		var smp []byte
+		smp = append(smp, 0x09)
+		smp = binary.LittleEndian.AppendUint64(smp, math.Float64bits(float64(s)*1.5))
+		smp = append(smp, 0x10)
+		smp = binary.AppendUvarint(smp, uint64(1700000000000+s))
+		ts = protoBytes(ts, 2, string(smp))
+		out = protoBytes(out, 1, string(ts))
+	}
+	return out
+}
+
+// protoBytes appends a length-delimited protobuf field.
+func protoBytes(dst []byte, field int, v string) []byte {
+	dst = append(dst, byte(field<<3|2))
+	dst = binary.AppendUvarint(dst, uint64(len(v)))
+	return append(dst, v...)
+}
+
+// fixtureRecords is the record stream of testdata/v1-queue: series
+// records of 1 to 24 series (most above compressMin) and small metadata
+// records, tenants changing in runs.
+func fixtureRecords() []Record {
+	var recs []Record
+	from := 0
+	for i := range 30 {
+		n := 1 + i*7%24
+		tenant := [...]string{"", "team-a", "team-b"}[i/10]
+		recs = append(recs, Record{Kind: KindSeries, Tenant: tenant, Samples: n, Payload: seriesPayload(from, n)})
+		from += n
+		if i%7 == 0 {
+			recs = append(recs, Record{Kind: KindMetadata, Tenant: tenant, Payload: protoBytes(nil, 3, fmt.Sprintf("meta%d", i))})
+		}
+	}
+	return recs
+}
+
+// concatPayloads returns the payloads of recs, concatenated.
+func concatPayloads(recs []Record) []byte {
+	var out []byte
+	for _, r := range recs {
+		out = append(out, r.Payload...)
+	}
+	return out
+}
+
+// drainBodies forms and acknowledges every pending batch and returns the
+// batches' concatenated bodies and their bounds.
+func drainBodies(t *testing.T, q *Queue, maxSamples int) (body []byte, bounds [][2]uint64) {
+	t.Helper()
+	for range 1 << 16 {
+		b, ok, err := q.formBatch(maxSamples)
+		if err != nil {
+			t.Fatalf("formBatch: %v", err)
+		}
+		if !ok {
+			return body, bounds
+		}
+		body = append(body, b.Body...)
+		bounds = append(bounds, [2]uint64{b.First, b.Last})
+		if err := q.Ack(b); err != nil {
+			t.Fatalf("Ack: %v", err)
+		}
+	}
+	t.Fatal("drain did not finish")
+	return nil, nil
+}
+
+func TestAppendRecordCompresses(t *testing.T) {
+	random := make([]byte, 1024)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(r.Uint32())
+	}
+	for _, tc := range []struct {
+		name       string
+		payload    []byte
+		compressed bool
+	}{
+		{"series", seriesPayload(0, 20), true},
+		{"one series", seriesPayload(7, 1), true},
+		{"below the threshold", bytes.Repeat([]byte{'a'}, compressMin-1), false},
+		{"incompressible", random, false},
+		{"empty", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := Envelope{Kind: KindSeries, Flags: 0x80, Index: 5, AppendedMs: 1700000000000, Samples: 20, CumSamples: 40}
+			b := appendRecord([]byte("prefix"), &h, "tenant", tc.payload)[len("prefix"):]
+			e, err := DecodeRecord(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Compressed() != tc.compressed || e.Flags&^FlagSnappy != 0 {
+				t.Fatalf("flags %#x, want compressed=%v and no other bit", e.Flags, tc.compressed)
+			}
+			if wantVersion := map[bool]byte{false: recordVersion, true: recordVersionSnappy}[tc.compressed]; b[1] != wantVersion {
+				t.Fatalf("version %d, want %d", b[1], wantVersion)
+			}
+			if tc.compressed && len(e.Payload) >= len(tc.payload) {
+				t.Fatalf("stored %d bytes for a payload of %d", len(e.Payload), len(tc.payload))
+			}
+			if e.Index != 5 || e.Samples != 20 || e.CumSamples != 40 || string(e.Tenant) != "tenant" {
+				t.Fatalf("header %+v", e)
+			}
+			got, err := appendPayload([]byte("x"), &e)
+			if err != nil || !bytes.Equal(got, append([]byte("x"), tc.payload...)) {
+				t.Fatalf("appendPayload: %v, got %d bytes, want %d", err, len(got)-1, len(tc.payload))
+			}
+			if again := EncodeRecord(nil, &e); !bytes.Equal(again, b) {
+				t.Fatal("EncodeRecord of the decoded envelope differs")
+			}
+		})
+	}
+}
+
+func TestDecodeRecordVersionMustMatchFlag(t *testing.T) {
+	z := appendRecord(nil, &Envelope{Kind: KindSeries, Index: 1}, "", seriesPayload(0, 3))
+	raw := EncodeRecord(nil, &Envelope{Kind: KindSeries, Index: 1, Payload: []byte("abc")})
+	for name, b := range map[string][]byte{"v2 without the flag": z, "v1 with the flag": raw} {
+		b = bytes.Clone(b)
+		b[1] ^= recordVersion ^ recordVersionSnappy // flip the version, keep the flags
+		binary.LittleEndian.PutUint32(b[crcOffset:], recordCRC(b))
+		if _, err := DecodeRecord(b); !errors.Is(err, ErrCorruptRecord) {
+			t.Errorf("%s: err %v, want ErrCorruptRecord", name, err)
+		}
+	}
+}
+
+func TestBadSnappyPayloadIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	q := openTest(t, dir, Options{})
+	var recs []Record
+	for i := range 4 {
+		recs = append(recs, Record{Kind: KindSeries, Samples: 10, Payload: seriesPayload(i*10, 10)})
+	}
+	if err := q.Append(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	s := layout(t, dir)[0]
+	editFile(t, s.path, func(b []byte) []byte {
+		// Record 2: a stored block that claims a length it does not hold,
+		// under a valid CRC.
+		rec, _, _ := nextEntry(b, s.offsets[1])
+		e, err := DecodeRecord(rec)
+		if err != nil || !e.Compressed() {
+			t.Fatalf("record 2: %v, compressed %v", err, e.Compressed())
+		}
+		bad := bytes.Clone(e.Payload)
+		bad[0] ^= 0x7f
+		e.Payload = bad
+		copy(rec, EncodeRecord(nil, &e))
+		return b
+	})
+	q = openTest(t, dir, Options{})
+	body, _ := drainBodies(t, q, 1000)
+	if want := concatPayloads([]Record{recs[0], recs[2], recs[3]}); !bytes.Equal(body, want) {
+		t.Fatalf("delivered %d bytes, want %d", len(body), len(want))
+	}
+	if c := q.Stats().Corrupt; c != 1 {
+		t.Fatalf("corrupt %d, want 1", c)
+	}
+}
+
+// TestV1QueueDrains opens testdata/v1-queue, written by prws before
+// records were compressed (uncompressed version 1 envelopes, records 1-12
+// acknowledged, 13-23 in flight), drains it, then appends the same stream
+// in the current format and drains that too, across a reopen.
+func TestV1QueueDrains(t *testing.T) {
+	recs := fixtureRecords()
+	dir := copyDir(t, "testdata/v1-queue")
+	st, err := Inspect(dir)
+	if err != nil || st.PendingRecords != uint64(len(recs)-12) || st.Corrupt != 0 {
+		t.Fatalf("Inspect: %+v, %v", st, err)
+	}
+	q := openTest(t, dir, Options{SegmentBytes: 16 << 10})
+	body, bounds := drainBodies(t, q, 300)
+	if bounds[0] != [2]uint64{13, 23} {
+		t.Fatalf("first batch %v, want the batch in flight 13..23", bounds[0])
+	}
+	if want := concatPayloads(recs[12:]); !bytes.Equal(body, want) {
+		t.Fatalf("old records: delivered %d bytes, want %d", len(body), len(want))
+	}
+	for i := 0; i < len(recs); i += 5 {
+		if err := q.Append(context.Background(), recs[i:min(i+5, len(recs))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := q.Stats().PendingBytes
+	q.Close()
+	q = openTest(t, dir, Options{SegmentBytes: 16 << 10})
+	if st := q.Stats(); st.PendingRecords != uint64(len(recs)) || st.Corrupt != 0 {
+		t.Fatalf("after reopen: %+v", st)
+	}
+	body, _ = drainBodies(t, q, 300)
+	if want := concatPayloads(recs); !bytes.Equal(body, want) {
+		t.Fatalf("new records: delivered %d bytes, want %d", len(body), len(want))
+	}
+	if raw := len(concatPayloads(recs)); before <= 0 || before > int64(raw)/2 {
+		t.Fatalf("pending bytes %d for %d payload bytes: not compressed", before, raw)
+	}
+}
