@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/prws/prws/internal/fsutil"
 )
 
 // segFile is one wal segment file as the wal will load it.
@@ -137,39 +139,11 @@ func appendEntry(dst, data []byte) []byte {
 }
 
 // syncDir fsyncs a directory so renames and creations in it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func syncDir(dir string) error { return fsutil.SyncDir(dir) }
 
-// writeFileAtomic writes data to path via path.TEMP, fsync, rename and
-// a directory fsync.
+// writeFileAtomic writes data to path via path.TEMP (the suffix start-up
+// repair removes when a crash left one), fsync, rename and a directory
+// fsync.
 func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".TEMP"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return fsutil.WriteFileAtomic(path, ".TEMP", data, 0o640)
 }
