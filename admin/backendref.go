@@ -3,7 +3,6 @@ package admin
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/prws/prws/deadletter"
@@ -41,7 +40,7 @@ func DataDirBackends(data string) ([]BackendRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	dl, err := deadLetterIDs(data)
+	dl, err := datadir.DeadLetterBackends(data)
 	if err != nil {
 		return nil, err
 	}
@@ -60,36 +59,11 @@ func DataDirBackends(data string) ([]BackendRef, error) {
 	return refs, nil
 }
 
-// deadLetterIDs lists the backend ids with a dead-letter directory.
-func deadLetterIDs(data string) ([]string, error) {
-	ents, err := os.ReadDir(filepath.Join(data, "deadletter"))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for _, e := range ents {
-		if e.IsDir() && isID(e.Name()) {
-			ids = append(ids, e.Name())
-		}
-	}
-	return ids, nil
-}
-
-func isID(s string) bool {
-	if len(s) != 16 {
-		return false
-	}
-	return strings.Trim(s, "0123456789abcdef") == ""
-}
-
 // OpenDeadLetterLogs opens the dead-letter log of every backend that has
 // a dead-letter directory in data. Only for a stopped data dir: Open
 // deletes temporary files, which a running daemon may be writing.
 func OpenDeadLetterLogs(data string) (DeadLetterLogs, error) {
-	ids, err := deadLetterIDs(data)
+	ids, err := datadir.DeadLetterBackends(data)
 	if err != nil {
 		return nil, err
 	}

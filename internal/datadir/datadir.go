@@ -81,8 +81,18 @@ func ReadBackendInfo(data, id string) (BackendInfo, error) {
 }
 
 // Backends lists the backend ids that have a queue directory, sorted.
-func Backends(data string) ([]string, error) {
-	ents, err := os.ReadDir(QueuesDir(data))
+func Backends(data string) ([]string, error) { return listIDs(QueuesDir(data)) }
+
+// DeadLetterBackends lists the backend ids that have a dead-letter
+// directory, sorted.
+func DeadLetterBackends(data string) ([]string, error) {
+	return listIDs(filepath.Join(data, "deadletter"))
+}
+
+// listIDs lists the subdirectories of dir named like a backend id,
+// sorted; a missing dir has none.
+func listIDs(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
