@@ -19,13 +19,11 @@ func queuesCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "queues",
 		Usage: "show every queue's backlog, send rate, last error and dead letters",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data-dir", Value: "./data", Usage: "data dir of the daemon"},
-			&cli.StringFlag{Name: "url", Usage: "admin URL of a running daemon (default: found through the data dir's LOCK)"},
+		Flags: append(dataDirFlags(),
 			&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "refresh every --interval with per-backend drain progress, rates and ETA until Ctrl-C"},
 			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "refresh interval of --watch"},
-		},
+		),
 		Subcommands: []*cli.Command{queuesDropCommand(), queuesMoveCommand()},
 		Action: func(c *cli.Context) error {
 			if c.Bool("watch") {

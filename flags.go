@@ -40,7 +40,7 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-label-name-length", Value: d.MaxLabelNameLen, Usage: "longest label name in bytes (400 above); 0 = unlimited"},
 		&cli.IntFlag{Name: "max-label-value-length", Value: d.MaxLabelValueLen, Usage: "longest label value in bytes (400 above); 0 = unlimited"},
 		&cli.IntFlag{Name: "max-labels-per-series", Usage: "most labels one series may carry (400 above); 0 = unlimited"},
-		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per backend queue before answering 503; 0 = unlimited"},
+		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per (backend, shard) queue (compressed bytes) at which --queue-full-policy applies; 0 = unlimited"},
 		&cli.StringFlag{Name: "queue-full-policy", Value: d.QueueFullPolicy, Usage: "what a queue at --max-queue-bytes does: block (answer 503) or drop-oldest (accept; drop, count and log the oldest backlog)"},
 		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about two segments in memory"},
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
