@@ -8,7 +8,7 @@ type entry struct {
 	start, end int
 	samples    int    // samples + histograms
 	hash       uint64 // routing hash
-	seriesHash uint64 // full label-set hash, for the limiter
+	seriesHash uint64 // full label-set hash, for the limiter; hash itself under router.KeySeries
 }
 
 // decoder is pass 1: it validates a whole WriteRequest body and turns it
@@ -19,21 +19,20 @@ type decoder struct {
 	ext     []extLabel // sorted external labels
 	now     int64      // receive time (ms), for ForceSelfTimestamp
 	routeH  Hasher     // routing-key hasher
-	seriesH Hasher     // full label-set hasher; nil when not needed
+	seriesH Hasher     // full label-set hasher; nil under router.KeySeries or with no limiter
 
 	p       seriesParser
 	entries []entry
 	meta    []span
 	rewrite []byte // re-emitted series (sorted or rewritten)
-	samples int
 	slow    slowPath
-	slowN   int // series that took the slow path in this body
+	slowN   int // series that took the slow path in this body (tests read it)
 }
 
 // reset prepares the decoder for a new body.
 func (d *decoder) reset() {
 	d.entries, d.meta, d.rewrite = d.entries[:0], d.meta[:0], d.rewrite[:0]
-	d.samples, d.slowN = 0, 0
+	d.slowN = 0
 }
 
 // decode validates body, a remote-write 1.0 WriteRequest, filling
@@ -123,7 +122,6 @@ func (d *decoder) add(e *entry, buf []byte) {
 	if d.seriesH != nil {
 		e.seriesHash = d.p.hash(d.seriesH, buf)
 	}
-	d.samples += e.samples
 	d.entries = append(d.entries, *e)
 }
 
