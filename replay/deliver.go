@@ -54,9 +54,9 @@ func (w *Worker) wait(ctx context.Context, retryAfter time.Duration) bool {
 // acknowledges it. It returns false, leaving b unacknowledged, when ctx
 // ends first or the queue is closed.
 func (w *Worker) deliver(ctx context.Context, b queue.Batch) bool {
-	body := w.encode(b.Body)
+	w.encode(b.Body)
 	for {
-		res, ok := w.attempt(ctx, body, b.Tenant)
+		res, ok := w.attempt(ctx, b.Tenant)
 		if !ok {
 			return false
 		}

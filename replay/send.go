@@ -11,20 +11,19 @@ import (
 )
 
 // encode prepares a batch for sending, once per batch so that every
-// retry sends the same bytes: the snappy-compressed 1.0 body, or for a
-// ProtocolV2 endpoint its 2.0 conversion. The result is valid until the
-// next encode.
-func (w *Worker) encode(body []byte) []byte {
+// retry sends the same bytes (wireState.cur): the snappy-compressed 1.0
+// body, or for a ProtocolV2 endpoint its 2.0 conversion. It is valid
+// until the next encode.
+func (w *Worker) encode(body []byte) {
 	ws := w.ep.wire
 	ws.raw, ws.batchV2, ws.empty = body, false, false
-	if ws.v2 && !ws.fellOff {
+	if ws.v2 {
 		if out, ok := w.encodeV2(body); ok {
 			ws.cur = out
-			return out
+			return
 		}
 	}
 	ws.cur = w.encodeV1(body)
-	return ws.cur
 }
 
 // encodeV1 snappy-compresses body into the worker's reusable buffer.
@@ -52,12 +51,12 @@ func (w *Worker) encodeV2(body []byte) ([]byte, bool) {
 	return snappy.Encode(ws.buf[:cap(ws.buf)], raw), true
 }
 
-// attempt POSTs the batch encode prepared (body, or its 1.0 form once the
+// attempt POSTs the batch encode prepared (or its 1.0 form once the
 // backend refused 2.0) and classifies the answer. ok is false when ctx
 // (the worker's, not the request timeout) ended the attempt; the attempt
 // is then not counted. A 2.0 batch without series (metadata only) is
 // delivered without a request: 2.0 cannot carry it.
-func (w *Worker) attempt(ctx context.Context, body []byte, tenant string) (res Result, ok bool) {
+func (w *Worker) attempt(ctx context.Context, tenant string) (res Result, ok bool) {
 	ws := w.ep.wire
 	switch {
 	case ws.err != nil:
@@ -67,10 +66,7 @@ func (w *Worker) attempt(ctx context.Context, body []byte, tenant string) (res R
 	case ws.batchV2 && ws.empty:
 		return Result{Verdict: Delivered}, true
 	}
-	if ws.cur != nil {
-		body = ws.cur
-	}
-	res, ok, refused := w.post(ctx, body, tenant)
+	res, ok, refused := w.post(ctx, ws.cur, tenant)
 	if ok && refused {
 		w.fallBack(res)
 		res, ok, _ = w.post(ctx, ws.cur, tenant)
@@ -82,7 +78,7 @@ func (w *Worker) attempt(ctx context.Context, body []byte, tenant string) (res R
 // a 2.0 request, and re-encodes the current batch as 1.0.
 func (w *Worker) fallBack(res Result) {
 	ws := w.ep.wire
-	ws.fellOff, ws.batchV2 = true, false
+	ws.v2, ws.batchV2 = false, false
 	ws.cur = w.encodeV1(ws.raw)
 	w.log.Warn("backend does not take remote-write 2.0; sending remote-write 1.0 from now on",
 		"status", res.Status)

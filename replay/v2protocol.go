@@ -37,9 +37,8 @@ const (
 // wireState is one worker's protocol state. It is owned by the worker's
 // run goroutine.
 type wireState struct {
-	err     error // the configured protocol is unknown
-	v2      bool  // send 2.0 (until the backend refuses it)
-	fellOff bool  // the backend refused 2.0; 1.0 from now on
+	err error // the configured protocol is unknown
+	v2  bool  // send 2.0; cleared for good when the backend refuses it
 
 	raw     []byte // the current batch, as 1.0
 	cur     []byte // what is sent for the current batch
