@@ -18,26 +18,10 @@ func BenchmarkSubmit(b *testing.B) {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			q := openTest(b, b.TempDir(), Options{})
 			rec := []Record{{Kind: KindSeries, Samples: 10, Payload: make([]byte, 1024)}}
-			var next atomic.Int64
-			var wg sync.WaitGroup
 			b.SetBytes(1024)
 			b.ReportAllocs()
 			b.ResetTimer()
-			for range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					done := make(chan error, 1)
-					for next.Add(1) <= int64(b.N) {
-						q.Submit(rec, done)
-						if err := <-done; err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
+			submitConcurrently(b, q, rec, writers)
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 			b.ReportMetric(float64(q.fsyncs.Load())/float64(b.N), "fsyncs/op")
@@ -66,22 +50,7 @@ func BenchmarkNextBatch(b *testing.B) {
 	b.ResetTimer()
 	samples := 0
 	for range b.N {
-		batch, ok, err := q.formBatch(5000)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !ok {
-			b.StopTimer()
-			refill()
-			b.StartTimer()
-			if batch, _, err = q.formBatch(5000); err != nil {
-				b.Fatal(err)
-			}
-		}
-		samples += batch.Samples
-		if err := q.Ack(batch); err != nil {
-			b.Fatal(err)
-		}
+		samples += formAndAck(b, q, refill).Samples
 	}
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
 }
@@ -103,28 +72,12 @@ func cpuTime(b *testing.B) time.Duration {
 func BenchmarkSubmitSeries(b *testing.B) {
 	q := openTest(b, b.TempDir(), Options{})
 	rec := []Record{{Kind: KindSeries, Samples: 500, Payload: seriesPayload(0, 500)}}
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	b.SetBytes(int64(len(rec[0].Payload)))
 	b.ReportAllocs()
 	disk0 := q.diskBytes.Load()
 	b.ResetTimer()
 	cpu0 := cpuTime(b)
-	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			done := make(chan error, 1)
-			for next.Add(1) <= int64(b.N) {
-				q.Submit(rec, done)
-				if err := <-done; err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	submitConcurrently(b, q, rec, 32)
 	b.StopTimer()
 	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(q.diskBytes.Load()-disk0)/float64(b.N), "disk-B/op")
@@ -140,34 +93,62 @@ func BenchmarkNextBatchSeries(b *testing.B) {
 	for i := range recs {
 		recs[i] = Record{Kind: KindSeries, Samples: 100, Payload: seriesPayload(i*100, 100)}
 	}
+	var refillCPU time.Duration
 	refill := func() {
+		cpu0 := cpuTime(b)
 		if err := q.Append(context.Background(), recs); err != nil {
 			b.Fatal(err)
 		}
+		refillCPU += cpuTime(b) - cpu0
 	}
 	refill()
+	refillCPU = 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	var cpu time.Duration
+	cpu0 := cpuTime(b)
 	for range b.N {
-		cpu0 := cpuTime(b)
-		batch, ok, err := q.formBatch(5000)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !ok {
-			b.StopTimer()
-			refill()
-			b.StartTimer()
-			cpu0 = cpuTime(b)
-			if batch, _, err = q.formBatch(5000); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := q.Ack(batch); err != nil {
-			b.Fatal(err)
-		}
-		cpu += cpuTime(b) - cpu0
+		formAndAck(b, q, refill)
 	}
+	cpu := cpuTime(b) - cpu0 - refillCPU
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+}
+
+// submitConcurrently runs writers goroutines that Submit rec and wait for
+// it, b.N times in all.
+func submitConcurrently(b *testing.B, q *Queue, rec []Record, writers int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			done := make(chan error, 1)
+			for next.Add(1) <= int64(b.N) {
+				q.Submit(rec, done)
+				if err := <-done; err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// formAndAck forms the next batch of at most 5000 samples and
+// acknowledges it; when the queue is drained it first calls refill with
+// the timer stopped.
+func formAndAck(b *testing.B, q *Queue, refill func()) Batch {
+	batch, ok, err := q.formBatch(5000)
+	if err == nil && !ok {
+		b.StopTimer()
+		refill()
+		b.StartTimer()
+		batch, _, err = q.formBatch(5000)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := q.Ack(batch); err != nil {
+		b.Fatal(err)
+	}
+	return batch
 }
