@@ -55,31 +55,32 @@ func readErrorStatus(err error, limit int64) (int, string) {
 	return http.StatusBadRequest, "reading request body: " + err.Error()
 }
 
-// decompressAndProcess checks the snappy header against MaxDecodedBytes
-// and the in-flight budget before allocating, decodes into st.body and
-// processes the result.
-func (h *Handler) decompressAndProcess(st *reqState, rt *Routing, comp []byte, tenant string) (int, string) {
+// decompress checks the snappy header against MaxDecodedBytes and the
+// in-flight budget (taken into bud before anything is allocated), then
+// decodes comp into st.body.
+func (h *Handler) decompress(st *reqState, bud *budget, comp []byte) ([]byte, int, string) {
 	n, err := snappy.DecodedLen(comp)
 	if err != nil {
-		return http.StatusBadRequest, "invalid snappy block: " + err.Error()
+		return nil, http.StatusBadRequest, "invalid snappy block: " + err.Error()
 	}
 	if int64(n) > h.opts.MaxDecodedBytes {
-		return http.StatusBadRequest, fmt.Sprintf("decoded length %d exceeds limit %d", n, h.opts.MaxDecodedBytes)
+		return nil, http.StatusBadRequest, fmt.Sprintf("decoded length %d exceeds limit %d", n, h.opts.MaxDecodedBytes)
 	}
-	if !h.reserve(int64(n)) {
-		return http.StatusServiceUnavailable, "overloaded: too many bytes in flight, retry later"
+	if !bud.resize(int64(n)) {
+		return nil, http.StatusServiceUnavailable, overloaded
 	}
-	defer h.release(int64(n))
 	body, err := snappy.Decode(st.body[:cap(st.body)], comp)
 	if cap(body) > cap(st.body) {
 		st.body = body[:0]
 	}
 	if err != nil {
-		return http.StatusBadRequest, "invalid snappy block: " + err.Error()
+		return nil, http.StatusBadRequest, "invalid snappy block: " + err.Error()
 	}
 	h.m.bytesDecoded.Add(float64(len(body)))
-	return h.process(st, rt, body, tenant)
+	return body, 0, ""
 }
+
+const overloaded = "overloaded: too many bytes in flight, retry later"
 
 // reserve takes n bytes of the in-flight budget. A request alone is always
 // admitted, so a budget below MaxDecodedBytes cannot starve it.
@@ -97,4 +98,29 @@ func (h *Handler) reserve(n int64) bool {
 func (h *Handler) release(n int64) {
 	h.inflight.Add(-n)
 	h.m.inflight.Sub(float64(n))
+}
+
+// budget is what one request holds of the handler's in-flight bytes.
+type budget struct {
+	h    *Handler
+	held int64
+}
+
+// resize swaps the holding for n bytes: false (holding nothing) when the
+// budget cannot take them. A request alone is always admitted.
+func (b *budget) resize(n int64) bool {
+	b.release()
+	if !b.h.reserve(n) {
+		return false
+	}
+	b.held = n
+	return true
+}
+
+// release gives back what is held.
+func (b *budget) release() {
+	if b.held != 0 {
+		b.h.release(b.held)
+		b.held = 0
+	}
 }

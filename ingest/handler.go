@@ -102,7 +102,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	if proto == protoRequestV2 {
 		return h.serveV2(w.Header(), st, rt, comp, tenant)
 	}
-	return h.decompressAndProcess(st, rt, comp, tenant)
+	return h.serveV1(st, rt, comp, tenant)
 }
 
 // checkRequest checks readiness, method and content negotiation, and
@@ -124,8 +124,16 @@ func (h *Handler) checkRequest(r *http.Request) (wireProto, int, string) {
 	return proto, 0, ""
 }
 
-// process decodes, places and submits a decoded remote-write 1.0 body.
-func (h *Handler) process(st *reqState, rt *Routing, body []byte, tenant string) (int, string) {
+// serveV1 decompresses a remote-write 1.0 body (compressed comp) and
+// routes it, holding its decoded size in the in-flight budget until the
+// queues answered.
+func (h *Handler) serveV1(st *reqState, rt *Routing, comp []byte, tenant string) (int, string) {
+	bud := budget{h: h}
+	defer bud.release()
+	body, code, msg := h.decompress(st, &bud, comp)
+	if code != 0 {
+		return code, msg
+	}
 	return h.route(st, rt, body, tenant, h.opts.Limiter)
 }
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-
-	"github.com/golang/snappy"
 )
 
 // Response headers of remote-write 2.0: the elements written.
@@ -30,7 +28,7 @@ func setWritten(h http.Header, c writtenCounts) {
 func (h *Handler) serveV2(hdr http.Header, st *reqState, rt *Routing, comp []byte, tenant string) (int, string) {
 	bud := budget{h: h}
 	defer bud.release()
-	body, code, msg := h.decompressV2(st, &bud, comp)
+	body, code, msg := h.decompress(st, &bud, comp)
 	if code != 0 {
 		return code, msg
 	}
@@ -51,32 +49,6 @@ func (h *Handler) serveV2(hdr http.Header, st *reqState, rt *Routing, comp []byt
 	}
 	return code, msg
 }
-
-// decompressV2 checks the snappy header against MaxDecodedBytes and the
-// in-flight budget, then decodes comp into st.body.
-func (h *Handler) decompressV2(st *reqState, bud *budget, comp []byte) ([]byte, int, string) {
-	n, err := snappy.DecodedLen(comp)
-	if err != nil {
-		return nil, http.StatusBadRequest, "invalid snappy block: " + err.Error()
-	}
-	if int64(n) > h.opts.MaxDecodedBytes {
-		return nil, http.StatusBadRequest, fmt.Sprintf("decoded length %d exceeds limit %d", n, h.opts.MaxDecodedBytes)
-	}
-	if !bud.resize(int64(n)) {
-		return nil, http.StatusServiceUnavailable, overloaded
-	}
-	body, err := snappy.Decode(st.body[:cap(st.body)], comp)
-	if cap(body) > cap(st.body) {
-		st.body = body[:0]
-	}
-	if err != nil {
-		return nil, http.StatusBadRequest, "invalid snappy block: " + err.Error()
-	}
-	h.m.bytesDecoded.Add(float64(len(body)))
-	return body, 0, ""
-}
-
-const overloaded = "overloaded: too many bytes in flight, retry later"
 
 // convertV2 decodes body into s.req, converts it and marshals the 1.0
 // request into s.out, holding the memory it needs in the budget. A
@@ -123,29 +95,4 @@ func (h *Handler) marshalV1(s *v2State, bud *budget, held int64) ([]byte, int, s
 		return nil, http.StatusInternalServerError, "internal conversion error"
 	}
 	return s.out[:size], 0, ""
-}
-
-// budget is what one request holds of the handler's in-flight bytes.
-type budget struct {
-	h    *Handler
-	held int64
-}
-
-// resize swaps the holding for n bytes: false (holding nothing) when the
-// budget cannot take them. A request alone is always admitted.
-func (b *budget) resize(n int64) bool {
-	b.release()
-	if !b.h.reserve(n) {
-		return false
-	}
-	b.held = n
-	return true
-}
-
-// release gives back what is held.
-func (b *budget) release() {
-	if b.held != 0 {
-		b.h.release(b.held)
-		b.held = 0
-	}
 }
