@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestDiskBudget: with --max-queue-bytes, a down backend's backlog stops
@@ -17,7 +19,7 @@ func TestDiskBudget(t *testing.T) {
 	a, b := newBackend(t), newBackend(t)
 	b.set(status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--max-queue-bytes", "524288", "--queue-segment-bytes", "65536",
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	p := startProc(t, listen, args...)
@@ -79,7 +81,7 @@ func TestDiskBudgetDropOldest(t *testing.T) {
 	a, b := newBackend(t), newBackend(t)
 	b.set(status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--max-queue-bytes", "524288",
 		"--queue-segment-bytes", "65536", "--queue-full-policy", "drop-oldest",
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
@@ -96,7 +98,7 @@ func TestDiskBudgetDropOldest(t *testing.T) {
 	droppedSamples := int64(p.metric(t, "prws_queue_dropped_samples_total"))
 	droppedRecords := int64(p.metric(t, "prws_queue_dropped_records_total"))
 	if droppedSamples <= 0 {
-		t.Fatalf("nothing dropped after %d requests:\n%s", n, p.log.String())
+		t.Fatalf("nothing dropped after %d requests:\n%s", n, p.Log.String())
 	}
 	b.set(nil)
 	var tl tally
@@ -111,7 +113,7 @@ func TestDiskBudgetDropOldest(t *testing.T) {
 	if tl.lost != droppedSamples {
 		t.Errorf("lost %d samples, counted dropped %d (first missing: %s)", tl.lost, droppedSamples, tl.firstMissing)
 	}
-	warns := strings.Count(p.log.String(), "dropped the oldest records")
+	warns := strings.Count(p.Log.String(), "dropped the oldest records")
 	if warns == 0 {
 		t.Error("no Warn line for the drops")
 	}

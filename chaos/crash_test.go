@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestKill9Loop kills the prws binary with SIGKILL every 1–3 s (short:
@@ -18,7 +20,7 @@ func TestKill9Loop(t *testing.T) {
 	report(t, r)
 	a, b := newBackend(t), newBackend(t)
 	w := newWorld(t, 2, a, b)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	const batch = 500
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--batch", fmt.Sprint(batch),
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "200ms", "--queue-segment-bytes", "262144"}
@@ -32,7 +34,7 @@ func TestKill9Loop(t *testing.T) {
 	var slowest time.Duration
 	for i := 0; i < 1000 && time.Now().Before(end); i++ {
 		time.Sleep(time.Duration(lo+rand.IntN(hi-lo)) * time.Millisecond)
-		p.kill()
+		p.Kill()
 		kills++
 		p = startProc(t, listen, args...)
 		slowest = max(slowest, p.ready)
@@ -65,7 +67,7 @@ func TestSigtermBacklog(t *testing.T) {
 	a, b := newBackend(t), newBackend(t)
 	b.set(status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	p := startProc(t, listen, args...)
 	l := newLoad(p.url, 2000, 100)
@@ -76,7 +78,7 @@ func TestSigtermBacklog(t *testing.T) {
 	}
 	stop := l.run(2, 0)
 	time.Sleep(200 * time.Millisecond)
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	sig := time.Now()
 	// Probe with fresh requests until one is refused; from 1 s after the
 	// signal nothing may be acknowledged.
@@ -108,7 +110,7 @@ func TestSigtermBacklog(t *testing.T) {
 	stop()
 	code := p.exited(20 * time.Second)
 	if code != 0 {
-		t.Errorf("exit code %d after SIGTERM, want 0:\n%s", code, p.log.String())
+		t.Errorf("exit code %d after SIGTERM, want 0:\n%s", code, p.Log.String())
 	}
 	exitAfter := time.Since(sig)
 	b.set(nil)

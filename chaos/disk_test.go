@@ -18,6 +18,7 @@ import (
 
 	"github.com/prws/prws/admin"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/testenv"
 	"github.com/prws/prws/router"
 )
 
@@ -60,7 +61,7 @@ func TestOnDiskFaults(t *testing.T) {
 			b := newBackend(t)
 			b.set(status(http.StatusServiceUnavailable, ""))
 			w := newWorld(t, 1, b)
-			dir, listen := t.TempDir(), freePort(t)
+			dir, listen := t.TempDir(), testenv.FreeAddr(t)
 			args := []string{"--data-dir", dir, "--promes", w.promes(), "--shard", "1", "--queue-segment-bytes", "32768",
 				"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "50ms"}
 			p := startProc(t, listen, args...)
@@ -75,7 +76,7 @@ func TestOnDiskFaults(t *testing.T) {
 			for i := 0; i < 20 && lastSegmentSize(t, qdir) < 1024; i++ {
 				l.one(p.url) // the tail faults need a non-empty last segment
 			}
-			p.kill()
+			p.Kill()
 			segs := segments(t, qdir)
 			if len(segs) < 4 {
 				t.Fatalf("want >= 4 segments, got %d", len(segs))
@@ -87,7 +88,7 @@ func TestOnDiskFaults(t *testing.T) {
 			tl := w.tally(l)
 			r.Acked, r.Delivered, r.Lost, r.Dup = tl.acked, tl.delivered, tl.lost, tl.dup
 			corrupt := p.metric(t, "prws_queue_corrupt_records_total")
-			r.Note = fmt.Sprintf("%d segments; corrupt records counted %v; log: %s", len(segs), corrupt, repairLines(p.log.String()))
+			r.Note = fmt.Sprintf("%d segments; corrupt records counted %v; log: %s", len(segs), corrupt, repairLines(p.Log.String()))
 			switch {
 			case !dm.lossy && tl.lost != 0:
 				t.Errorf("%d samples lost to a fault that destroys nothing acknowledged", tl.lost)
@@ -100,18 +101,18 @@ func TestOnDiskFaults(t *testing.T) {
 			if dm.corrupt && corrupt < 1 {
 				t.Errorf("corrupt records counted: %v, want >= 1", corrupt)
 			}
-			if dm.log != "" && !strings.Contains(p.log.String(), dm.log) {
-				t.Errorf("start-up log does not mention %q:\n%s", dm.log, p.log.String())
+			if dm.log != "" && !strings.Contains(p.Log.String(), dm.log) {
+				t.Errorf("start-up log does not mention %q:\n%s", dm.log, p.Log.String())
 			}
 			time.Sleep(300 * time.Millisecond)
 			if code := p.exited(0); code != -1 {
-				t.Errorf("prws exited (%d) after repairing:\n%s", code, p.log.String())
+				t.Errorf("prws exited (%d) after repairing:\n%s", code, p.Log.String())
 			}
 			// A second restart finds nothing more to repair and loses nothing more.
-			p.kill()
+			p.Kill()
 			p = startProc(t, listen, args...)
-			if strings.Contains(p.log.String(), "level=ERROR") {
-				t.Errorf("second start-up logs an error:\n%s", p.log.String())
+			if strings.Contains(p.Log.String(), "level=ERROR") {
+				t.Errorf("second start-up logs an error:\n%s", p.Log.String())
 			}
 		})
 	}
@@ -160,19 +161,19 @@ func TestStateLocked(t *testing.T) {
 	report(t, r)
 	b := newBackend(t)
 	dir := t.TempDir()
-	first := startProc(t, freePort(t), "--data-dir", dir, "--promes", b.URL())
+	first := startProc(t, testenv.FreeAddr(t), "--data-dir", dir, "--promes", b.URL())
 	began := time.Now()
-	second := launch(t, freePort(t), nil, "--data-dir", dir, "--promes", b.URL())
+	second := launch(t, testenv.FreeAddr(t), nil, "--data-dir", dir, "--promes", b.URL())
 	code := second.exited(5 * time.Second)
 	took := time.Since(began)
-	msg := strings.TrimSpace(second.log.String())
+	msg := strings.TrimSpace(second.Log.String())
 	r.Note = fmt.Sprintf("exit %d after %v: %s", code, took.Round(time.Millisecond), firstLine(msg))
 	panicked(t, r, msg)
 	if code <= 0 {
 		t.Fatalf("second prws: exit %d within 5s, want non-zero:\n%s", code, msg)
 	}
-	if !strings.Contains(msg, strconv.Itoa(first.cmd.Process.Pid)) {
-		t.Errorf("message does not name the holder pid %d: %s", first.cmd.Process.Pid, msg)
+	if !strings.Contains(msg, strconv.Itoa(first.Cmd.Process.Pid)) {
+		t.Errorf("message does not name the holder pid %d: %s", first.Cmd.Process.Pid, msg)
 	}
 	if !first.waitReady(time.Second) {
 		t.Error("first prws no longer ready")
@@ -194,10 +195,10 @@ func TestStateCorrupt(t *testing.T) {
 			r := &row{Scenario: "state.db corrupt: " + c.name, Injected: "state.db rewritten between runs"}
 			report(t, r)
 			b := newBackend(t)
-			dir, listen := t.TempDir(), freePort(t)
+			dir, listen := t.TempDir(), testenv.FreeAddr(t)
 			args := []string{"--data-dir", dir, "--promes", b.URL()}
 			p := startProc(t, listen, args...)
-			p.kill()
+			p.Kill()
 			path := datadir.StatePath(dir)
 			data, err := os.ReadFile(path)
 			if err != nil {
@@ -210,7 +211,7 @@ func TestStateCorrupt(t *testing.T) {
 			before := sha256.Sum256(data)
 			p = launch(t, listen, nil, args...)
 			code := p.exited(10 * time.Second)
-			msg := strings.TrimSpace(p.log.String())
+			msg := strings.TrimSpace(p.Log.String())
 			r.Note = fmt.Sprintf("exit %d: %s", code, firstLine(msg))
 			panicked(t, r, msg)
 			if code <= 0 {
@@ -303,9 +304,9 @@ func TestStateFlockedByOther(t *testing.T) {
 		t.Skip("flock(1) not installed")
 	}
 	b := newBackend(t)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", b.URL()}
-	startProc(t, listen, args...).kill()
+	startProc(t, listen, args...).Kill()
 	holder := exec.Command("flock", "-x", datadir.StatePath(dir), "sleep", "30")
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)
@@ -315,7 +316,7 @@ func TestStateFlockedByOther(t *testing.T) {
 	began := time.Now()
 	p := launch(t, listen, nil, args...)
 	code := p.exited(10 * time.Second)
-	msg := strings.TrimSpace(p.log.String())
+	msg := strings.TrimSpace(p.Log.String())
 	r.Note = fmt.Sprintf("exit %d after %v: %s", code, time.Since(began).Round(time.Millisecond), firstLine(msg))
 	panicked(t, r, msg)
 	if code <= 0 {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // mountSmall mounts a size-limited filesystem at a fresh directory and
@@ -113,7 +115,7 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 	a, b := newBackend(t), newBackend(t)
 	b.set(status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
-	dir, listen := filepath.Join(mnt, "data"), freePort(t)
+	dir, listen := filepath.Join(mnt, "data"), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--queue-segment-bytes", "262144",
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	p := startProc(t, listen, args...)
@@ -141,7 +143,7 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 		t.Errorf("%d 503 answers without Retry-After", noRetryAfter)
 	}
 	if code := p.exited(0); code != -1 {
-		t.Fatalf("prws exited (%d) on a full disk:\n%s", code, p.log.String())
+		t.Fatalf("prws exited (%d) on a full disk:\n%s", code, p.Log.String())
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
@@ -156,7 +158,7 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if resumed < 0 {
-		t.Fatalf("ingest did not resume after space was freed:\n%s", p.log.String())
+		t.Fatalf("ingest did not resume after space was freed:\n%s", p.Log.String())
 	}
 	for i := 0; i < 50; i++ {
 		l.one(p.url)
@@ -181,7 +183,7 @@ func TestWriteErrorFsize(t *testing.T) {
 	a := newBackend(t)
 	a.set(status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 1, a)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--shard", "1",
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	// sh ignores SIGXFSZ; the ignored disposition survives exec.
@@ -193,7 +195,7 @@ func TestWriteErrorFsize(t *testing.T) {
 		codes[l.one(p.url)]++
 	}
 	if code := p.exited(0); code != -1 {
-		t.Fatalf("prws died (exit %d, %v) under RLIMIT_FSIZE:\n%s", code, p.cmd.ProcessState, p.log.String())
+		t.Fatalf("prws died (exit %d, %v) under RLIMIT_FSIZE:\n%s", code, p.Cmd.ProcessState, p.Log.String())
 	}
 	retired := p.metric(t, "prws_queue_retired_logs_total")
 	if codes[http.StatusServiceUnavailable] == 0 {
@@ -202,8 +204,8 @@ func TestWriteErrorFsize(t *testing.T) {
 	if retired < 1 {
 		t.Errorf("retired logs: %v, want >= 1", retired)
 	}
-	logHas := strings.Contains(p.log.String(), "file too large")
-	p.kill()
+	logHas := strings.Contains(p.Log.String(), "file too large")
+	p.Kill()
 	a.set(nil)
 	startProc(t, listen, args...)
 	w.drain(t, l, 30*time.Second, r)

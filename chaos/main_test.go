@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"text/tabwriter"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // full is set by PRWS_CHAOS=full: the long version of every scenario.
@@ -28,19 +29,14 @@ func pick[T any](short, long T) T {
 var binPath string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "prws-chaos-bin")
+	var err error
+	binPath, err = testenv.BuildPrws()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binPath = filepath.Join(dir, "prws")
-	out, err := exec.Command("go", "build", "-o", binPath, "github.com/prws/prws").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	os.RemoveAll(filepath.Dir(binPath))
 	writeTable()
 	os.Exit(code)
 }

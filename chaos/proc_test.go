@@ -1,56 +1,22 @@
 package chaos
 
 import (
-	"bytes"
 	"io"
-	"net"
 	"net/http"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
-
-// syncBuf is a bytes.Buffer safe for a writing process and a reading test.
-type syncBuf struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // proc is one prws process started from the binary.
 type proc struct {
-	cmd    *exec.Cmd
+	*testenv.Proc
 	listen string
-	url    string // remote-write URL
-	log    *syncBuf
-	done   chan struct{}
+	url    string        // remote-write URL
 	ready  time.Duration // start to /-/ready
-}
-
-// freePort returns a loopback address that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // launch starts prws with args and returns without waiting for readiness.
@@ -59,16 +25,7 @@ func launch(t *testing.T, listen string, wrap []string, args ...string) *proc {
 	t.Helper()
 	argv := append(append([]string{}, wrap...), binPath, "run", "--listen", listen)
 	argv = append(argv, args...)
-	p := &proc{listen: listen, url: "http://" + listen + "/api/v1/receive", log: &syncBuf{}, done: make(chan struct{})}
-	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(p.kill)
-	return p
+	return &proc{Proc: testenv.StartProc(t, argv[0], argv[1:]...), listen: listen, url: "http://" + listen + "/api/v1/receive"}
 }
 
 // startProc starts prws and waits (at most 15 s) until /-/ready answers 200.
@@ -82,7 +39,7 @@ func startWrapped(t *testing.T, listen string, wrap []string, args ...string) *p
 	began := time.Now()
 	p := launch(t, listen, wrap, args...)
 	if !p.waitReady(15 * time.Second) {
-		t.Fatalf("prws not ready after %v:\n%s", time.Since(began), p.log.String())
+		t.Fatalf("prws not ready after %v:\n%s", time.Since(began), p.Log.String())
 	}
 	p.ready = time.Since(began)
 	return p
@@ -101,7 +58,7 @@ func (p *proc) waitReady(limit time.Duration) bool {
 			}
 		}
 		select {
-		case <-p.done:
+		case <-p.Done():
 			return false
 		case <-time.After(10 * time.Millisecond):
 		}
@@ -109,20 +66,12 @@ func (p *proc) waitReady(limit time.Duration) bool {
 	return false
 }
 
-// kill sends SIGKILL to the process group and waits until it is gone.
-func (p *proc) kill() {
-	if p.cmd.Process != nil {
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	}
-	<-p.done
-}
-
 // exited waits up to limit for the process to exit and returns its exit
 // code, or -1 when it is still running.
 func (p *proc) exited(limit time.Duration) int {
 	select {
-	case <-p.done:
-		return p.cmd.ProcessState.ExitCode()
+	case <-p.Done():
+		return p.Cmd.ProcessState.ExitCode()
 	case <-time.After(limit):
 		return -1
 	}
@@ -161,14 +110,10 @@ func scrape(t *testing.T, url, name string) float64 {
 	return sum
 }
 
-// eventually polls cond every 50 ms until it holds or limit passes.
+// eventually polls cond every 50 ms (not testenv.Eventually's 20 ms: some
+// conditions here send writes or scrape prws, so the rate is part of the
+// scenario) until it holds or limit passes.
 func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.EventuallyEvery(t, 50*time.Millisecond, limit, what, cond)
 }

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 const prometheusBin = "/usr/bin/prometheus"
@@ -32,8 +34,8 @@ func startPrometheus(t *testing.T) string {
 	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1h\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	listen := freePort(t)
-	logs := &syncBuf{}
+	listen := testenv.FreeAddr(t)
+	logs := &testenv.Buffer{}
 	cmd := exec.Command(prometheusBin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+listen, "--web.enable-remote-write-receiver")
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -82,7 +84,7 @@ func (k *killProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ok && !k.killed.Load() && k.n.Add(1) == k.killAt {
 		k.killed.Store(true)
 		k.killBody = body
-		k.victim.Load().kill()
+		k.victim.Load().Kill()
 		if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
 			c.Close()
 		}
@@ -112,7 +114,7 @@ func TestCrashAfterBackendCommit(t *testing.T) {
 	kp := &killProxy{target: prom + "/api/v1/write", killAt: 5}
 	proxy := httptest.NewServer(kp)
 	t.Cleanup(proxy.Close)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", proxy.URL + "/api/v1/write", "--shard", "1", "--batch", "250",
 		"--remote_write_min_wait", "20ms", "--remote_write_max_wait", "200ms"}
 	p := startProc(t, listen, args...)
@@ -125,7 +127,7 @@ func TestCrashAfterBackendCommit(t *testing.T) {
 	if !kp.killed.Load() {
 		t.Fatal("the proxy never killed prws")
 	}
-	<-p.done
+	<-p.Done()
 	p = startProc(t, listen, args...)
 	for i := 0; i < 20; i++ {
 		l.one(p.url)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/testenv"
 	"github.com/prws/prws/router"
 )
 
@@ -29,7 +30,7 @@ func TestStartupRepairsQueue(t *testing.T) {
 			t.Fatalf("write: %d %s", code, msg)
 		}
 	}
-	eventually(t, 30*time.Second, "a to receive its share", func() bool { return a.sampleCount() > total/3 })
+	testenv.Eventually(t, 30*time.Second, "a to receive its share", func() bool { return a.sampleCount() > total/3 })
 	in.stop(t)
 
 	id, _ := router.BackendID(b.URL())
@@ -42,7 +43,7 @@ func TestStartupRepairsQueue(t *testing.T) {
 
 	b.setFail(0)
 	in = start(t, cfg)
-	eventually(t, 30*time.Second, "b's queues to drain", func() bool { return pendingSamples(in.d.Queues(), b) == 0 })
+	testenv.Eventually(t, 30*time.Second, "b's queues to drain", func() bool { return pendingSamples(in.d.Queues(), b) == 0 })
 	var corrupt uint64
 	for _, q := range in.d.Queues() {
 		corrupt += q.Corrupt

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestKillWithBacklog: data acknowledged while one backend is down is on
@@ -13,7 +15,7 @@ import (
 func TestKillWithBacklog(t *testing.T) {
 	a, b := newRecorder(t), newRecorder(t)
 	b.setFail(http.StatusInternalServerError)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", a.URL() + "," + b.URL(), "--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	p := startBinary(t, listen, args...)
 	const total, per = 20_000, 1_000
@@ -22,10 +24,10 @@ func TestKillWithBacklog(t *testing.T) {
 			t.Fatalf("write: %d %s", code, msg)
 		}
 	}
-	p.kill()
+	p.Kill()
 	b.setFail(0)
 	startBinary(t, listen, args...)
-	eventually(t, 60*time.Second, "everything acknowledged to arrive", func() bool {
+	testenv.Eventually(t, 60*time.Second, "everything acknowledged to arrive", func() bool {
 		return len(union(a.snapshot(), b.snapshot())) == total
 	})
 	checkAtLeastOnce(t, total, a.snapshot(), b.snapshot())
@@ -35,7 +37,7 @@ func TestKillWithBacklog(t *testing.T) {
 // and restarts it; every acknowledged series must arrive.
 func TestKillLoop(t *testing.T) {
 	a, b := newRecorder(t), newRecorder(t)
-	dir, listen := t.TempDir(), freePort(t)
+	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", a.URL() + "," + b.URL(), "--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	var acked sync.Map // series number -> struct{}
 	var next atomic.Int64
@@ -51,7 +53,7 @@ func TestKillLoop(t *testing.T) {
 			}()
 		}
 		time.Sleep(700 * time.Millisecond)
-		p.kill()
+		p.Kill()
 		close(stop)
 		wg.Wait()
 	}
@@ -61,7 +63,7 @@ func TestKillLoop(t *testing.T) {
 	if want == 0 {
 		t.Fatal("no request was acknowledged")
 	}
-	eventually(t, 60*time.Second, "every acknowledged series to arrive", func() bool {
+	testenv.Eventually(t, 60*time.Second, "every acknowledged series to arrive", func() bool {
 		got := union(a.snapshot(), b.snapshot())
 		missing := 0
 		acked.Range(func(k, _ any) bool {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestDeliverAll sends 100 000 series through two backends and checks
@@ -23,7 +25,7 @@ func TestDeliverAll(t *testing.T) {
 					t.Fatalf("write: %d %s", code, msg)
 				}
 			}
-			eventually(t, 60*time.Second, "all samples delivered", func() bool {
+			testenv.Eventually(t, 60*time.Second, "all samples delivered", func() bool {
 				return a.sampleCount()+b.sampleCount() >= total*rf
 			})
 			sa, sb := a.snapshot(), b.snapshot()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prws/prws/admin"
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestBackendOutage: one backend refuses with 503; its queue grows while
@@ -22,7 +23,7 @@ func TestBackendOutage(t *testing.T) {
 			t.Fatalf("write during outage: %d %s", code, msg)
 		}
 	}
-	eventually(t, 30*time.Second, "healthy backend to receive its share", func() bool {
+	testenv.Eventually(t, 30*time.Second, "healthy backend to receive its share", func() bool {
 		return a.sampleCount() > total/2-total/20
 	})
 	pending := pendingSamples(in.d.Queues(), b)
@@ -31,15 +32,15 @@ func TestBackendOutage(t *testing.T) {
 	}
 	// a may still be sending the last of its share: every series is
 	// either delivered to a or pending for b once a is done.
-	eventually(t, 30*time.Second, "pending + delivered == total", func() bool {
+	testenv.Eventually(t, 30*time.Second, "pending + delivered == total", func() bool {
 		return int(pendingSamples(in.d.Queues(), b))+a.sampleCount() == total
 	})
 
 	b.setFail(0)
-	eventually(t, 30*time.Second, "backlog to drain", func() bool {
+	testenv.Eventually(t, 30*time.Second, "backlog to drain", func() bool {
 		return a.sampleCount()+b.sampleCount() == total
 	})
-	eventually(t, 10*time.Second, "queues to report empty", func() bool {
+	testenv.Eventually(t, 10*time.Second, "queues to report empty", func() bool {
 		return pendingSamples(in.d.Queues(), b) == 0
 	})
 	checkReplicas(t, total, 1, a.snapshot(), b.snapshot())

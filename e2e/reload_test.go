@@ -12,6 +12,7 @@ import (
 
 	"github.com/prws/prws/admin"
 	"github.com/prws/prws/config"
+	"github.com/prws/prws/internal/testenv"
 )
 
 // fastConfig is a config with fast retries and no backends.
@@ -106,7 +107,7 @@ func TestReloadAddChangeRemove(t *testing.T) {
 		t.Fatalf("ring after adding b: %+v", ring)
 	}
 	writeN(t, in, 1000, 1000)
-	eventually(t, 10*time.Second, "b receives its share", func() bool { return b.sampleCount() > 0 })
+	testenv.Eventually(t, 10*time.Second, "b receives its share", func() bool { return b.sampleCount() > 0 })
 	if got := b.lastHeader("X-Gen"); got != "1" {
 		t.Errorf("b got X-Gen %q, want 1", got)
 	}
@@ -118,7 +119,7 @@ func TestReloadAddChangeRemove(t *testing.T) {
 		t.Fatalf("reload changing b's headers: %v", err)
 	}
 	b.fail(0)
-	eventually(t, 20*time.Second, "b's backlog sent with the new header", func() bool {
+	testenv.Eventually(t, 20*time.Second, "b's backlog sent with the new header", func() bool {
 		return a.sampleCount()+b.sampleCount() == 3000
 	})
 	if got := b.lastHeader("X-Gen"); got != "2" {
@@ -147,7 +148,7 @@ func TestReloadAddChangeRemove(t *testing.T) {
 		t.Errorf("%d queues of the removed backend listed, want %d", removed, cfg.Shards)
 	}
 	b.fail(0)
-	eventually(t, 20*time.Second, "removed backend's backlog drained", func() bool {
+	testenv.Eventually(t, 20*time.Second, "removed backend's backlog drained", func() bool {
 		return a.sampleCount()+b.sampleCount() == 5000
 	})
 	if n := b.maxSeries(); n >= 4000 {
@@ -189,7 +190,7 @@ func TestReloadRejected(t *testing.T) {
 		}
 	}
 	writeN(t, in, 0, 100)
-	eventually(t, 10*time.Second, "both backends still serve", func() bool {
+	testenv.Eventually(t, 10*time.Second, "both backends still serve", func() bool {
 		return a.sampleCount() == 100 && b.sampleCount() == 100
 	})
 	writeYAML(t, dir, good)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestSecretsNeverShown configures backends with a URL password, a secret
@@ -33,14 +35,14 @@ func TestSecretsNeverShown(t *testing.T) {
 	file := writeYAML(t, dir, "backends:\n"+
 		"  - url: '"+b.URL()+"'\n    basic_auth: {username: bob, password_file: pw}\n"+
 		"  - url: '"+c.URL()+"'\n    authorization: {credentials: bearer-t0ken-xyz}\n")
-	listen := freePort(t)
+	listen := testenv.FreeAddr(t)
 	p := startBinary(t, listen, "--promes", withSecrets, "--config.file", file, "--watchdog",
 		"--watchdog_interval", "50ms", "--data-dir", filepath.Join(dir, "data"), "--log.level", "debug",
 		"--remote_write_min_wait", "5ms", "--remote_write_max_wait", "50ms")
 	if code, msg := post(t, p.url, encode(t, makeSeries(0, 300, 1000)), nil); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
-	eventually(t, 10*time.Second, "failed sends to every backend", func() bool {
+	testenv.Eventually(t, 10*time.Second, "failed sends to every backend", func() bool {
 		return a.requests() > 3 && b.requests() > 3 && c.requests() > 3
 	})
 	if got := c.lastHeader("Authorization"); got != "Bearer bearer-t0ken-xyz" {
@@ -61,7 +63,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		resp.Body.Close()
 		out.Write(body)
 	}
-	bin, _ := prwsBinary()
+	bin, _ := testenv.BuildPrws()
 	cli, err := exec.Command(bin, "queues", "--url", base).CombinedOutput()
 	if err != nil {
 		t.Fatalf("prws queues: %v\n%s", err, cli)
@@ -71,8 +73,8 @@ func TestSecretsNeverShown(t *testing.T) {
 		t.Errorf("prws queues shows no backend error:\n%s", cli)
 	}
 	p.term(t)
-	out.WriteString(p.log.String())
-	if !strings.Contains(p.log.String(), "<secret>") {
+	out.WriteString(p.Log.String())
+	if !strings.Contains(p.Log.String(), "<secret>") {
 		t.Error("no scrubbed value in the log: the echoed headers were never logged, so the test proves nothing")
 	}
 	for _, s := range secrets {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prws/prws/config"
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestTenantHeaderPassedThrough: the tenant of a write reaches the
@@ -22,7 +23,7 @@ func TestTenantHeaderPassedThrough(t *testing.T) {
 	if code, msg := post(t, in.url, body, map[string]string{"X-Scope-OrgID": "team-a"}); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
-	eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 10 })
+	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 10 })
 	if got := be.lastHeader("X-Scope-OrgID"); got != "team-a" {
 		t.Errorf("backend got X-Scope-OrgID %q, want team-a", got)
 	}
@@ -45,7 +46,7 @@ func TestTenantHeaderFromFile(t *testing.T) {
 	if code, msg := post(t, in.url, encode(t, makeSeries(0, 5, 1000)), map[string]string{"THANOS-TENANT": "t1"}); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
-	eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 5 })
+	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 5 })
 	if got := be.lastHeader("THANOS-TENANT"); got != "t1" {
 		t.Errorf("backend got THANOS-TENANT %q, want t1", got)
 	}
@@ -64,7 +65,7 @@ func TestProtocolFromFile(t *testing.T) {
 	cfg.ConfigFile = writeYAML(t, dir, "backends: [{url: '"+be.URL()+"', protocol: v2, remote_timeout: 3s}]\n")
 	in := start(t, cfg)
 	writeN(t, in, 0, 5)
-	eventually(t, 10*time.Second, "a request", func() bool { return be.requests() > 0 })
+	testenv.Eventually(t, 10*time.Second, "a request", func() bool { return be.requests() > 0 })
 	if got := be.firstHeader("Content-Type"); !strings.Contains(got, "io.prometheus.write.v2.Request") {
 		t.Errorf("v2 backend got Content-Type %q", got)
 	}

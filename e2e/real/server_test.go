@@ -4,12 +4,13 @@ package real
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // server is a long-running HTTP server process on a loopback port. Its
@@ -39,7 +40,7 @@ func (s *server) base() string { return "http://" + s.addr }
 func (s *server) start(t *testing.T) {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
-		s.addr = freeAddr(t)
+		s.addr = testenv.FreeAddr(t)
 		err := s.launch(t)
 		if err == nil {
 			return
@@ -105,17 +106,6 @@ func (s *server) stop(t *testing.T, grace time.Duration) {
 	if err := s.p.stop(grace); err != nil {
 		t.Errorf("%s: stop: %v\nlast log lines:\n%s", s.name, err, tail(s.logPath, 30))
 	}
-}
-
-// freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // httpc is the client of every query the tests make; every call is bounded.
