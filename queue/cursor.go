@@ -33,8 +33,9 @@ func (s cursorState) inflight() bool { return s.first != 0 && s.last >= s.first 
 // each with a sequence number and CRC, so a torn write leaves the other
 // slot readable. Not safe for concurrent use: the queue guards it.
 type cursorStore struct {
-	f   *os.File
-	seq uint64 // sequence of the last written slot
+	f    *os.File
+	seq  uint64               // sequence of the last written slot
+	slot [cursorSlotSize]byte // write's encoding buffer; padding stays zero
 }
 
 // openCursor opens or creates dir/cursor and returns the newest valid
@@ -110,10 +111,9 @@ func decodeCursorSlot(b []byte) (cursorState, uint64, bool) {
 	return st, le.Uint64(b[8:]), true
 }
 
-// encodeCursorSlot builds one slot.
-func encodeCursorSlot(st cursorState, seq uint64) []byte {
+// encodeCursorSlot fills b, one slot of zero padding, with st and seq.
+func encodeCursorSlot(b []byte, st cursorState, seq uint64) {
 	le := binary.LittleEndian
-	b := make([]byte, cursorSlotSize)
 	le.PutUint32(b, cursorMagic)
 	b[4] = cursorVersion
 	le.PutUint64(b[8:], seq)
@@ -121,14 +121,14 @@ func encodeCursorSlot(st cursorState, seq uint64) []byte {
 	le.PutUint64(b[24:], st.first)
 	le.PutUint64(b[32:], st.last)
 	le.PutUint32(b[cursorCRCOffset:], crc32.Checksum(b[:cursorCRCOffset], castagnoli))
-	return b
 }
 
 // write persists st in the slot not holding the newest state and
 // fdatasyncs it. It blocks for one fsync.
 func (c *cursorStore) write(st cursorState) error {
 	seq := c.seq + 1
-	if _, err := c.f.WriteAt(encodeCursorSlot(st, seq), int64(seq%2)*cursorSlotSize); err != nil {
+	encodeCursorSlot(c.slot[:], st, seq)
+	if _, err := c.f.WriteAt(c.slot[:], int64(seq%2)*cursorSlotSize); err != nil {
 		return fmt.Errorf("write cursor: %w", err)
 	}
 	if err := c.f.Sync(); err != nil {
