@@ -8,8 +8,9 @@ import (
 
 // Sentinel causes carried by a DecodeError; test with errors.Is.
 var (
-	// ErrMalformed: the body is not valid protobuf for the remote-write 1.0
-	// schema (truncated varint or length, wrong wire type, bad tag).
+	// ErrMalformed: the body is not valid protobuf for its remote-write
+	// schema, 1.0 or 2.0 (truncated varint or length, wrong wire type, bad
+	// tag).
 	ErrMalformed = errors.New("malformed protobuf")
 	// ErrInvalidLabels: a series' labels break the label rules (none at
 	// all, empty or duplicate name, invalid UTF-8).

@@ -242,7 +242,7 @@ func (p *seriesParser) checkCanonical(b []byte, o *Options) error {
 			return badLabels("empty label name")
 		}
 		if caps {
-			if err := checkLabelCaps(b[r.name.start:r.name.end], b[r.value.start:r.value.end], o); err != nil {
+			if err := checkLabelCaps(r.name.end-r.name.start, r.value.end-r.value.start, o); err != nil {
 				return err
 			}
 		}
@@ -283,22 +283,23 @@ func checkLabel(b []byte, r *labelRef, o *Options) error {
 		// Canonical layout: the two bytes between name and value are the
 		// value's tag and one-byte length, both ASCII, so one call checks
 		// both strings. Fall through to the caps.
-		return checkLabelCaps(name, value, o)
+		return checkLabelCaps(len(name), len(value), o)
 	case !utf8.Valid(name):
 		return badLabels("label name is not valid UTF-8")
 	case !utf8.Valid(value):
 		return badLabels("label value is not valid UTF-8")
 	}
-	return checkLabelCaps(name, value, o)
+	return checkLabelCaps(len(name), len(value), o)
 }
 
-// checkLabelCaps applies the optional length caps.
-func checkLabelCaps(name, value []byte, o *Options) error {
+// checkLabelCaps applies the optional length caps to a label name and
+// value of the given lengths (bytes).
+func checkLabelCaps(nameLen, valueLen int, o *Options) error {
 	switch {
-	case o.MaxLabelNameLen > 0 && len(name) > o.MaxLabelNameLen:
-		return overLimit("label name length", len(name), o.MaxLabelNameLen)
-	case o.MaxLabelValueLen > 0 && len(value) > o.MaxLabelValueLen:
-		return overLimit("label value length", len(value), o.MaxLabelValueLen)
+	case o.MaxLabelNameLen > 0 && nameLen > o.MaxLabelNameLen:
+		return overLimit("label name length", nameLen, o.MaxLabelNameLen)
+	case o.MaxLabelValueLen > 0 && valueLen > o.MaxLabelValueLen:
+		return overLimit("label value length", valueLen, o.MaxLabelValueLen)
 	}
 	return nil
 }

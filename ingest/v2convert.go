@@ -152,7 +152,7 @@ func (s *v2State) label(nameRef, valueRef uint32, o *Options) (prompb.Label, err
 	case name == "":
 		return l, badLabels("empty label name")
 	}
-	return l, checkLabelCaps([]byte(name), []byte(value), o)
+	return l, checkLabelCaps(len(name), len(value), o)
 }
 
 // sortLabels sorts ls by name and returns a name found twice, or "".
