@@ -1,11 +1,6 @@
 package ingest
 
-import (
-	"bytes"
-	"io"
-	"net/http"
-	"testing"
-)
+import "testing"
 
 // BenchmarkDecodeV2: decode a 2000-series node_exporter-shaped
 // remote-write 2.0 request, convert it to 1.0 and marshal it (convert),
@@ -21,16 +16,7 @@ func BenchmarkDecodeV2(b *testing.B) {
 	})
 	b.Run("convert+route", func(b *testing.B) {
 		st := &reqState{}
-		benchV2(b, h, body, func(v1 []byte) {
-			st.place.clear()
-			st.prepare(rt, &h.opts, h.ext, 0)
-			if err := st.dec.decode(v1); err != nil {
-				b.Fatal(err)
-			}
-			if err := st.place.place(rt, &st.dec, v1, nil, h.opts.BatchSamples); err != nil {
-				b.Fatal(err)
-			}
-		})
+		benchV2(b, h, body, func(v1 []byte) { decodePlace(b, st, rt, &h.opts, h.ext, v1) })
 	})
 }
 
@@ -52,7 +38,7 @@ func benchV2(b *testing.B, h *Handler, body []byte, then func(v1 []byte)) {
 	for b.Loop() {
 		run()
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchSeries), "ns/series")
+	reportPerSeries(b)
 }
 
 // BenchmarkHandlerV2 is BenchmarkHandler for the same series sent as
@@ -60,26 +46,5 @@ func benchV2(b *testing.B, h *Handler, body []byte, then func(v1 []byte)) {
 //
 //	go test -run '^$' -bench HandlerV2 -benchmem ./ingest
 func BenchmarkHandlerV2(b *testing.B) {
-	comp := compress(marshalV2(b, v2NodeExporter(benchSeries)))
-	h := NewHandler(Options{}, nil)
-	h.SetRouting(benchRouting(b))
-	rd := bytes.NewReader(comp)
-	defer rd.Reset(nil)
-	req, _ := http.NewRequest(http.MethodPost, "/api/v1/write", io.NopCloser(rd))
-	req.Header.Set("Content-Type", ctV2)
-	req.Header.Set("Content-Encoding", "snappy")
-	req.ContentLength = int64(len(comp))
-	w := &discardWriter{h: http.Header{}}
-	h.ServeHTTP(w, req)
-	b.SetBytes(int64(len(comp)))
-	b.ReportAllocs()
-	for b.Loop() {
-		rd.Reset(comp)
-		w.code = 0
-		h.ServeHTTP(w, req)
-		if w.code != http.StatusNoContent {
-			b.Fatalf("status %d", w.code)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchSeries), "ns/series")
+	benchHandler(b, compress(marshalV2(b, v2NodeExporter(benchSeries))), ctV2)
 }
