@@ -82,17 +82,28 @@ func (l *Log) stat(name string) (Meta, error) {
 		return Meta{Name: name}, fmt.Errorf("deadletter: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
+	h, size, reason, err := readChecked(f)
 	if err != nil {
 		return Meta{Name: name}, fmt.Errorf("deadletter: %w", err)
 	}
-	h, hlen, reason := readHeader(f)
-	m := metaOf(name, h, fi.Size())
-	if reason == "" && fi.Size() != int64(prefixLen+hlen+h.BodyLen) {
-		reason = fmt.Sprintf("file is %d bytes, header announces %d", fi.Size(), prefixLen+hlen+h.BodyLen)
-	}
+	m := metaOf(name, h, size)
 	m.Corrupt = reason
 	return m, nil
+}
+
+// readChecked reads f's prefix and header and returns them with the
+// file's size; reason is set when they are unusable or the size is not
+// the one the header announces. err is an I/O error of the stat.
+func readChecked(f *os.File) (h header, size int64, reason string, err error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return header{}, 0, "", err
+	}
+	h, hlen, reason := readHeader(f)
+	if want := int64(prefixLen + hlen + h.BodyLen); reason == "" && fi.Size() != want {
+		reason = fmt.Sprintf("file is %d bytes, header announces %d", fi.Size(), want)
+	}
+	return h, fi.Size(), reason, nil
 }
 
 // readHeader reads prefix and header from r, returning a reason when they
@@ -134,12 +145,12 @@ func (l *Log) Read(name string) (Entry, error) {
 		return Entry{}, fmt.Errorf("deadletter: read: %w", err)
 	}
 	defer f.Close()
-	h, hlen, reason := readHeader(f)
+	h, _, reason, err := readChecked(f)
+	if err != nil {
+		return Entry{}, fmt.Errorf("deadletter: read: %w", err)
+	}
 	if reason != "" {
 		return Entry{}, &CorruptError{Name: name, Reason: reason}
-	}
-	if fi, err := f.Stat(); err == nil && fi.Size() < int64(prefixLen+hlen+h.BodyLen) {
-		return Entry{}, &CorruptError{Name: name, Reason: "truncated body"}
 	}
 	body, reason := readBody(f, h)
 	if reason != "" {
@@ -151,13 +162,12 @@ func (l *Log) Read(name string) (Entry, error) {
 	}, nil
 }
 
+// readBody reads and verifies the body that follows the header; the
+// file's size has been checked by readChecked.
 func readBody(r io.Reader, h header) ([]byte, string) {
 	body := make([]byte, h.BodyLen)
 	if _, err := io.ReadFull(r, body); err != nil {
 		return nil, "truncated body"
-	}
-	if n, _ := r.Read(make([]byte, 1)); n > 0 {
-		return nil, "trailing bytes after body"
 	}
 	if crc32.Checksum(body, castagnoli) != h.BodyCRC {
 		return nil, "body checksum mismatch"
