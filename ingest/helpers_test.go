@@ -147,9 +147,10 @@ func (b *testBed) post(body []byte, hdr ...string) *httptest.ResponseRecorder {
 	return w
 }
 
-func marshal(t testing.TB, wr *prompb.WriteRequest) []byte {
+// marshal encodes a remote-write request, 1.0 or 2.0.
+func marshal(t testing.TB, m interface{ Marshal() ([]byte, error) }) []byte {
 	t.Helper()
-	raw, err := wr.Marshal()
+	raw, err := m.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

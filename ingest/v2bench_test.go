@@ -8,7 +8,7 @@ import "testing"
 //
 //	go test -run '^$' -bench DecodeV2 -benchmem ./ingest
 func BenchmarkDecodeV2(b *testing.B) {
-	body := marshalV2(b, v2NodeExporter(benchSeries))
+	body := marshal(b, v2NodeExporter(benchSeries))
 	h := NewHandler(Options{}, nil)
 	rt := benchRouting(b)
 	b.Run("convert", func(b *testing.B) {
@@ -46,5 +46,5 @@ func benchV2(b *testing.B, h *Handler, body []byte, then func(v1 []byte)) {
 //
 //	go test -run '^$' -bench HandlerV2 -benchmem ./ingest
 func BenchmarkHandlerV2(b *testing.B) {
-	benchHandler(b, compress(marshalV2(b, v2NodeExporter(benchSeries))), ctV2)
+	benchHandler(b, compress(marshal(b, v2NodeExporter(benchSeries))), ctV2)
 }

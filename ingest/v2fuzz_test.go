@@ -14,8 +14,8 @@ import (
 // number of series, sorted labels, and that the 1.0 wire decoder accepts
 // as it stands.
 func FuzzDecodeV2(f *testing.F) {
-	f.Add(marshalV2(f, richV2()))
-	f.Add(marshalV2(f, v2NodeExporter(3)))
+	f.Add(marshal(f, richV2()))
+	f.Add(marshal(f, v2NodeExporter(3)))
 	f.Add([]byte{0x22, 0x00, 0x2a, 0x04, 0x0a, 0x02, 0x00, 0x00})
 	opts := Options{MaxLabelsPerSeries: 64}
 	v1 := &decoder{opts: &opts, routeH: newFakeHasher(router.KeySeries)}

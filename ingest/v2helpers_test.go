@@ -50,15 +50,6 @@ func (b *v2Builder) build() *writev2.Request {
 	return &b.req
 }
 
-func marshalV2(t testing.TB, r *writev2.Request) []byte {
-	t.Helper()
-	raw, err := r.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
-}
-
 // postV2 posts a compressed v2 body.
 func (b *testBed) postV2(body []byte, hdr ...string) *httptest.ResponseRecorder {
 	return b.post(body, append([]string{"Content-Type", ctV2}, hdr...)...)

@@ -23,7 +23,7 @@ import (
 // of metadata arrives in the queues as its remote-write 1.0 equivalent.
 func TestV2SupportsRequest(t *testing.T) {
 	b := newBed(t, Options{}, 3, 1, 2)
-	w := b.postV2(compress(marshalV2(t, richV2())))
+	w := b.postV2(compress(marshal(t, richV2())))
 	expectStatus(t, w.Code, w.Body.String(), http.StatusNoContent, "")
 	got, want := queued(t, b), sortedCopy(richV2AsV1())
 	expectSameRequest(t, &got, &want)
@@ -33,7 +33,7 @@ func TestV2SupportsRequest(t *testing.T) {
 // "Receivers MUST support snappy compression." An absent Content-Encoding
 // is taken as snappy too, as for 1.0.
 func TestV2SnappyRequired(t *testing.T) {
-	body := compress(marshalV2(t, richV2()))
+	body := compress(marshal(t, richV2()))
 	for _, ce := range []string{"snappy", "Snappy", ""} {
 		b := newBed(t, Options{}, 1, 1, 1)
 		w := b.postV2(body, "Content-Encoding", ce)
@@ -44,7 +44,7 @@ func TestV2SnappyRequired(t *testing.T) {
 // "Receivers MUST return 415 HTTP Unsupported Media Type status code if
 // they don't support a given content type or encoding provided by Senders."
 func TestV2UnsupportedContentIs415(t *testing.T) {
-	body := compress(marshalV2(t, richV2()))
+	body := compress(marshal(t, richV2()))
 	for _, hdr := range [][]string{
 		{"Content-Type", "application/x-protobuf;proto=io.prometheus.write.v3.Request"},
 		{"Content-Type", "application/json;proto=io.prometheus.write.v2.Request"},
@@ -63,7 +63,7 @@ func TestV2UnsupportedContentIs415(t *testing.T) {
 // header names: a 2.0 body sent as 1.0 (and the reverse) is read as an
 // empty message, which writes nothing.
 func TestV2ContentTypeSelectsSchema(t *testing.T) {
-	v2body := compress(marshalV2(t, richV2()))
+	v2body := compress(marshal(t, richV2()))
 	v1body := compress(marshal(t, richRequest()))
 	b := newBed(t, Options{}, 1, 1, 1)
 	expectStatus(t, b.post(v2body).Code, "", http.StatusNoContent, "")
@@ -86,7 +86,7 @@ func TestV2ContentTypeSelectsSchema(t *testing.T) {
 // Receiver SHOULD be empty and the status code SHOULD be 204."
 func TestV2SuccessIs204Empty(t *testing.T) {
 	b := newBed(t, Options{}, 2, 1, 2)
-	w := b.postV2(compress(marshalV2(t, v2NodeExporter(100))))
+	w := b.postV2(compress(marshal(t, v2NodeExporter(100))))
 	if w.Code != http.StatusNoContent || w.Body.Len() != 0 {
 		t.Fatalf("status %d body %q", w.Code, w.Body.String())
 	}
@@ -101,7 +101,7 @@ func TestV2NoSuccessUnlessWritten(t *testing.T) {
 	t.Run("queue failure", func(t *testing.T) {
 		b := newBed(t, Options{}, 2, 1, 1)
 		b.targets[1][0].err = queue.ErrClosed
-		w := b.postV2(compress(marshalV2(t, v2NodeExporter(50))))
+		w := b.postV2(compress(marshal(t, v2NodeExporter(50))))
 		expectStatus(t, w.Code, w.Body.String(), http.StatusServiceUnavailable, "queue unavailable")
 		expectWritten(t, w, 0, 0, 0)
 	})
@@ -110,7 +110,7 @@ func TestV2NoSuccessUnlessWritten(t *testing.T) {
 		v := newV2()
 		v.add(writev2.TimeSeries{Samples: []writev2.Sample{{Value: 1, Timestamp: 1}}}, "__name__", "ok")
 		v.add(writev2.TimeSeries{Samples: []writev2.Sample{{Value: 1, Timestamp: 1}}}, "__name__", "bad", "a", "1", "a", "2")
-		w := b.postV2(compress(marshalV2(t, v.build())))
+		w := b.postV2(compress(marshal(t, v.build())))
 		expectStatus(t, w.Code, w.Body.String(), http.StatusBadRequest, `series 1: label "a": invalid labels: duplicate label name`)
 		expectWritten(t, w, 0, 0, 0)
 		expectUntouched(t, b)
@@ -126,7 +126,7 @@ func TestV2WrittenHeadersCountAdmitted(t *testing.T) {
 	lim := &countLimiter{even: true, hashes: make(chan uint64, 16)}
 	b := newBed(t, Options{Limiter: lim}, 2, 1, 2)
 	req := richV2()
-	w := b.postV2(compress(marshalV2(t, req)))
+	w := b.postV2(compress(marshal(t, req)))
 	expectStatus(t, w.Code, w.Body.String(), http.StatusNoContent, "")
 	var want writtenCounts
 	for i := range req.Timeseries {
@@ -212,7 +212,7 @@ func TestV2InvalidIs400(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBed(t, tc.opts, 2, 1, 2)
-			w := b.postV2(compress(marshalV2(t, &tc.req)))
+			w := b.postV2(compress(marshal(t, &tc.req)))
 			expectStatus(t, w.Code, w.Body.String(), http.StatusBadRequest, tc.want)
 			expectWritten(t, w, 0, 0, 0)
 			expectUntouched(t, b)
@@ -228,7 +228,7 @@ func TestV2InvalidIs400(t *testing.T) {
 // "Receivers MUST return a 400" for a body that is not a valid
 // io.prometheus.write.v2.Request at all.
 func TestV2MalformedIs400(t *testing.T) {
-	raw := marshalV2(t, richV2())
+	raw := marshal(t, richV2())
 	for _, body := range [][]byte{raw[:len(raw)-1], {0x2a, 0x05, 0x0a}, {0xff, 0xff, 0xff}, append(bytes.Clone(raw), 0x2c)} {
 		b := newBed(t, Options{}, 1, 1, 1)
 		w := b.postV2(compress(body))
@@ -251,8 +251,8 @@ func TestV2StartTimestampUnset(t *testing.T) {
 		}
 	}
 	a, b := newBed(t, Options{}, 2, 1, 2), newBed(t, Options{}, 2, 1, 2)
-	expectStatus(t, a.postV2(compress(marshalV2(t, with))).Code, "", http.StatusNoContent, "")
-	expectStatus(t, b.postV2(compress(marshalV2(t, without))).Code, "", http.StatusNoContent, "")
+	expectStatus(t, a.postV2(compress(marshal(t, with))).Code, "", http.StatusNoContent, "")
+	expectStatus(t, b.postV2(compress(marshal(t, without))).Code, "", http.StatusNoContent, "")
 	ga, gb := queued(t, a), queued(t, b)
 	expectSameRequest(t, &ga, &gb)
 }
@@ -262,7 +262,7 @@ func TestV2StartTimestampUnset(t *testing.T) {
 // request converts to byte-identical records, which TSDBs accept as
 // duplicates of what they already hold.
 func TestV2RetryIsByteIdentical(t *testing.T) {
-	body := compress(marshalV2(t, richV2()))
+	body := compress(marshal(t, richV2()))
 	a, b := newBed(t, Options{}, 3, 2, 2), newBed(t, Options{}, 3, 2, 2)
 	a.postV2(body)
 	b.postV2(body)
@@ -279,7 +279,7 @@ func TestV2RewriteOptions(t *testing.T) {
 	b := newBed(t, Options{ExternalLabels: labels.FromStrings("replica", "r1"), ForceSelfTimestamp: true}, 1, 1, 1)
 	v := newV2()
 	v.add(writev2.TimeSeries{Samples: []writev2.Sample{{Value: 1, Timestamp: 1}}}, "__name__", "up")
-	w := b.postV2(compress(marshalV2(t, v.build())))
+	w := b.postV2(compress(marshal(t, v.build())))
 	expectStatus(t, w.Code, w.Body.String(), http.StatusNoContent, "")
 	got := queued(t, b).Timeseries
 	if len(got) != 1 || !reflect.DeepEqual(got[0].Labels, lbls("__name__", "up", "replica", "r1")) || got[0].Samples[0].Timestamp == 1 {
@@ -313,7 +313,7 @@ func TestV2MetadataFamilies(t *testing.T) {
 	v.add(writev2.TimeSeries{Samples: s}, "__name__", "no_meta")
 	v.add(writev2.TimeSeries{Samples: s, Metadata: v.meta(writev2.Metadata_MetricType(99), "Future.", "")}, "__name__", "future")
 	b := newBed(t, Options{}, 1, 1, 1)
-	expectStatus(t, b.postV2(compress(marshalV2(t, v.build()))).Code, "", http.StatusNoContent, "")
+	expectStatus(t, b.postV2(compress(marshal(t, v.build()))).Code, "", http.StatusNoContent, "")
 	got := queued(t, b).Metadata
 	want := sortedCopy(&prompb.WriteRequest{Metadata: []prompb.MetricMetadata{
 		{Type: prompb.MetricMetadata_HISTOGRAM, MetricFamilyName: "lat", Help: "Latency.", Unit: "seconds"},
