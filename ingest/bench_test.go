@@ -66,7 +66,7 @@ func benchPath(b *testing.B, rt *Routing, body []byte, opts Options) {
 // as Handler.route does, with no limiter.
 func decodePlace(b *testing.B, st *reqState, rt *Routing, o *Options, ext []extLabel, body []byte) {
 	st.place.clear()
-	st.prepare(rt, o, ext, 0)
+	st.prepare(rt, o, ext, 0, nil)
 	if err := st.dec.decode(body); err != nil {
 		b.Fatal(err)
 	}

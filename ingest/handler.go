@@ -140,7 +140,7 @@ func (h *Handler) serveV1(st *reqState, rt *Routing, comp []byte, tenant string)
 // route decodes, places and submits body, a remote-write 1.0
 // WriteRequest, asking lim (nil: admit all) about every series.
 func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, lim Limiter) (int, string) {
-	st.prepare(rt, &h.opts, h.ext, h.opts.Now().UnixMilli())
+	st.prepare(rt, &h.opts, h.ext, h.opts.Now().UnixMilli(), lim)
 	if err := st.dec.decode(body); err != nil {
 		return http.StatusBadRequest, err.Error()
 	}

@@ -22,7 +22,7 @@ type reqState struct {
 	done  chan error
 
 	hashFor *Routing // routing the hashers were built for
-	limiter bool     // whether seriesH was wanted when built
+	limiter bool     // whether seriesH was wanted when built (see prepare)
 
 	owner *statePool // where comp and body go while the request waits
 	boxes []*bufBox  // spare boxes for releasing comp and body
@@ -97,9 +97,12 @@ func (p *statePool) put(s *reqState) {
 	p.pool.Put(s)
 }
 
-// prepare binds s to the request's routing and options.
-func (s *reqState) prepare(rt *Routing, o *Options, ext []extLabel, nowMs int64) {
-	wantSeries := o.Limiter != nil && rt.Key != router.KeySeries
+// prepare binds s to the request's routing and options. lim is the
+// limiter the request will consult (nil: none): only with one, and only
+// when the routing hash is not already the full label-set hash, does the
+// decoder compute a second hash per series.
+func (s *reqState) prepare(rt *Routing, o *Options, ext []extLabel, nowMs int64, lim Limiter) {
+	wantSeries := lim != nil && rt.Key != router.KeySeries
 	if s.hashFor != rt || s.limiter != wantSeries {
 		s.dec.routeH = rt.hasher(rt.Key)
 		s.dec.seriesH = nil
