@@ -20,10 +20,11 @@
 //
 // # Remote-write 2.0
 //
-// The Content-Type picks the schema: no proto parameter or
+// The Content-Type picks the schema: none, no proto parameter or
 // proto=prometheus.WriteRequest is 1.0, proto=io.prometheus.write.v2.Request
-// is 2.0, any other is 415, as is any Content-Encoding but snappy. A 2.0
-// body takes the slow path: its size once decoded is estimated at the wire
+// is 2.0, any other is 415, as is any Content-Encoding but snappy (none is
+// taken for snappy, as Prometheus does). A 2.0 body takes the slow path:
+// its size once decoded is estimated at the wire
 // level first (413 beyond MaxInflightBytes, so a small body cannot explode
 // into millions of structs), then it is decoded in full, validated
 // (symbols[0] == "", every reference inside the symbols table, labels_refs
