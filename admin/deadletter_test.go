@@ -113,7 +113,11 @@ func TestReplayDeadLetterQueuesThenRemoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	views, total, meta, err := DecodeSeries(b.Body, 0)
+	raw, err := b.AppendBody(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	views, total, meta, err := DecodeSeries(raw, 0)
 	if err != nil || total != 2 || meta != 1 || views[1].Samples != 5 {
 		t.Errorf("re-queued body: %d series, %d metadata, %v", total, meta, err)
 	}

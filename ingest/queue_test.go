@@ -63,8 +63,12 @@ func drain(t *testing.T, q *queue.Queue) [][]byte {
 		if bt.Tenant != "t1" {
 			t.Fatalf("batch tenant %q", bt.Tenant)
 		}
-		unmarshal(t, bt.Body)
-		for _, e := range entries(t, bt.Body, 1) {
+		body, err := bt.AppendBody(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unmarshal(t, body)
+		for _, e := range entries(t, body, 1) {
 			out = append(out, bytes.Clone(e))
 		}
 		if err := q.Ack(bt); err != nil {

@@ -42,7 +42,7 @@ func TestDropOldestKeepsAcceptingAndCountsExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept := splitBody(t, bytes.Clone(inflight.Body))
+	kept := splitBody(t, batchBody(t, inflight))
 	const n = 3000
 	appendRange(t, q, 10, n-10) // every Append must succeed
 	if got := q.diskBytes.Load(); got > q.opts.MaxBytes {
@@ -179,7 +179,7 @@ func TestDropOldestWithReplay(t *testing.T) {
 			if err != nil {
 				return
 			}
-			for _, p := range splitBody(t, b.Body) {
+			for _, p := range splitBody(t, batchBody(t, b)) {
 				if seen[p] {
 					t.Errorf("%s delivered twice", p)
 				}

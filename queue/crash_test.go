@@ -29,7 +29,7 @@ func TestCrashReopenLoop(t *testing.T) {
 			if !ok {
 				break
 			}
-			delivered = append(delivered, parseNums(t, b.Body)...)
+			delivered = append(delivered, parseNums(t, batchBody(t, b))...)
 			if r.IntN(4) > 0 {
 				if err := q.Ack(b); err != nil {
 					t.Fatal(err)

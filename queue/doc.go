@@ -16,9 +16,13 @@
 // compressed bytes. Smaller or incompressible payloads keep the version 1
 // envelope, byte for byte the format of earlier releases, and both
 // versions are read, so an existing queue drains unchanged and a queue
-// may mix them. NextBatch decompresses each record into Batch.Body, which
-// stays the uncompressed WriteRequest; a block that does not decompress is
-// skipped and counted like any corrupt record. A prws built before version
+// may mix them. NextBatch joins the records' stored blocks into one snappy
+// block, Batch.Snappy, ready to send: no record is decompressed or
+// compressed again (join.go), and an uncompressed payload goes in as one
+// literal. A block whose length header is impossible is skipped and
+// counted like any corrupt record; its elements are covered by the CRC
+// and not inspected. Batch.AppendBody decompresses a batch for the few
+// that need it (remote-write 2.0 conversion, dead letters). A prws built before version
 // 2 skips version 2 records as corrupt: drain a queue before downgrading.
 //
 // # Write side
@@ -44,7 +48,7 @@
 // (Options.MaxBytes), Stats.PendingBytes and the bytes metric. The same
 // budget therefore holds several times more samples than the raw
 // payloads would suggest, and the memory held by commit groups and the
-// wal's in-memory segments shrinks alike; only Batch.Body is raw.
+// wal's in-memory segments shrinks alike, and so does a batch.
 //
 // Open repairs the directory first (repair.go): a torn, zero-filled or
 // garbage tail is cut, a broken or missing older segment is padded with

@@ -3,9 +3,11 @@ package queue
 import (
 	"bytes"
 	"testing"
+
+	"github.com/golang/snappy"
 )
 
-// FuzzDecodeRecord checks that DecodeRecord and the payload
+// FuzzDecodeRecord checks that DecodeRecord and the batch join and
 // decompression of replay never panic on untrusted bytes and that
 // whatever DecodeRecord accepts re-encodes to the same bytes.
 func FuzzDecodeRecord(f *testing.F) {
@@ -23,12 +25,22 @@ func FuzzDecodeRecord(f *testing.F) {
 		if again := EncodeRecord(nil, &e); !bytes.Equal(again, b) {
 			t.Fatalf("accepted %x but re-encodes to %x", b, again)
 		}
-		body, err := appendPayload([]byte("x"), &e)
+		b2, jerr := joinOne(&e)
+		if jerr != nil {
+			return
+		}
+		body, err := b2.AppendBody([]byte("x"))
+		want, werr := e.Payload, error(nil)
+		if e.Compressed() {
+			want, werr = snappy.Decode(nil, e.Payload)
+		}
 		switch {
-		case err != nil && len(body) != 1:
-			t.Fatalf("failed decompression left %d bytes", len(body)-1)
-		case err == nil && !e.Compressed() && !bytes.Equal(body[1:], e.Payload):
-			t.Fatal("uncompressed payload changed")
+		case body[0] != 'x':
+			t.Fatal("AppendBody changed dst")
+		case (err == nil) != (werr == nil):
+			t.Fatalf("AppendBody: %v, snappy.Decode: %v", err, werr)
+		case err == nil && !bytes.Equal(body[1:], want):
+			t.Fatal("joined payload decodes to other bytes")
 		}
 	})
 }

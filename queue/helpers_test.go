@@ -62,13 +62,38 @@ func drain(t testing.TB, q *Queue, maxSamples int) []string {
 		if !ok {
 			return got
 		}
-		got = append(got, splitBody(t, b.Body)...)
+		got = append(got, splitBody(t, batchBody(t, b))...)
 		if err := q.Ack(b); err != nil {
 			t.Fatalf("Ack: %v", err)
 		}
 	}
 	t.Fatal("drain did not finish")
 	return nil
+}
+
+// batchBody returns b's uncompressed body, failing the test when it does
+// not decompress.
+func batchBody(t testing.TB, b Batch) []byte {
+	t.Helper()
+	body, err := b.AppendBody(nil)
+	if err != nil {
+		t.Fatalf("batch %d..%d: %v", b.First, b.Last, err)
+	}
+	return body
+}
+
+// joinOne returns the batch a lone record e forms, as collect joins it.
+func joinOne(e *Envelope) (Batch, error) {
+	n, header, err := decodedLen(e)
+	if err != nil {
+		return Batch{}, err
+	}
+	var j joiner
+	j.reset()
+	j.add(e, n, header)
+	b := Batch{First: e.Index, Last: e.Index, Records: 1}
+	b.Snappy, b.parts = j.block()
+	return b, nil
 }
 
 // splitBody splits a batch body of test payloads.

@@ -59,7 +59,7 @@ type Queue struct {
 	truncMu   sync.Mutex // held while deciding on and running a truncation
 	lastTrunc uint64     // persisted ack the last truncation check saw; guarded by truncMu
 
-	body      []byte        // Batch.Body buffer, owned by the replay goroutine
+	join      joiner        // Batch.Snappy buffers, owned by the replay goroutine
 	corrupt   atomic.Uint64 // records skipped since open
 	skipLog   corruptLog    // rate limit of the skipped-record Warn lines
 	budget    budgetState   // DropOldest coordination with the Consumer; budget.go

@@ -203,7 +203,7 @@ func TestNextBatchBlocksUntilAppend(t *testing.T) {
 	}()
 	appendRange(t, q, 0, 1)
 	b := <-got
-	equalStrings(t, splitBody(t, b.Body), want(0))
+	equalStrings(t, splitBody(t, batchBody(t, b)), want(0))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -197,27 +197,6 @@ func (e *Envelope) Compressed() bool {
 	return e.Flags&FlagSnappy != 0
 }
 
-// appendPayload appends e's remote-write bytes to dst, decompressing a
-// FlagSnappy payload. On a snappy block that does not decode (or claims
-// more than 4 GiB) it returns dst unchanged and an error wrapping
-// ErrCorruptRecord.
-func appendPayload(dst []byte, e *Envelope) ([]byte, error) {
-	if !e.Compressed() {
-		return append(dst, e.Payload...), nil
-	}
-	n, err := snappy.DecodedLen(e.Payload)
-	if err != nil || uint64(n) >= math.MaxUint32 {
-		return dst, fmt.Errorf("%w: snappy payload of record %d: length %d: %v", ErrCorruptRecord, e.Index, n, err)
-	}
-	start := len(dst)
-	dst = growTo(dst, start+n)
-	out, err := snappy.Decode(dst[start:], e.Payload)
-	if err != nil || len(out) != n {
-		return dst[:start], fmt.Errorf("%w: snappy payload of record %d: %v", ErrCorruptRecord, e.Index, err)
-	}
-	return dst, nil
-}
-
 // recordCRC is the CRC-32C of the first four bytes and everything after
 // the CRC field of an encoded record.
 func recordCRC(rec []byte) uint32 {

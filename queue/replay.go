@@ -22,11 +22,15 @@ type Batch struct {
 	Tenant      string
 	Samples     int
 	Records     int // delivered records; skipped (corrupt) ones are not counted
-	// Body is the uncompressed remote-write 1.0 WriteRequest: the
-	// concatenated payloads. It is owned by the queue and valid until the
-	// next NextBatch call.
-	Body []byte
+	// Snappy is the batch's remote-write 1.0 WriteRequest (the
+	// concatenated record payloads) as one snappy block, ready to send:
+	// the records' stored blocks joined under one length header, never
+	// decompressed or compressed again (join.go). AppendBody decompresses
+	// it. It is owned by the queue and valid until the next NextBatch
+	// call.
+	Snappy []byte
 
+	parts   []part // the records' elements in Snappy, for AppendBody
 	cumLast uint64 // cumulative samples through the last delivered record
 }
 
@@ -99,11 +103,11 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 	}
 }
 
-// collect reads records b.First..limit into b, decompressing each
-// payload into the body. Unless pinned (bounds fixed by the cursor), it
-// stops before a record of another tenant or one that would exceed
-// maxSamples. A payload that does not decompress is skipped like a
-// corrupt record.
+// collect reads records b.First..limit into b, joining their stored
+// payloads into one snappy block (join.go). Unless pinned (bounds fixed
+// by the cursor), it stops before a record of another tenant or one that
+// would exceed maxSamples or the largest block. A payload whose block
+// header does not parse is skipped like a corrupt record.
 func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) error {
 	q.readMu.Lock()
 	defer q.readMu.Unlock()
@@ -111,7 +115,8 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 	if l == nil {
 		return errUnavailable
 	}
-	q.body = q.body[:0]
+	j := &q.join
+	j.reset()
 	var tenant []byte
 	weight := 0
 	for i := b.First; i <= limit && (pinned || i-b.First < maxScan); i++ {
@@ -119,18 +124,21 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 		if err != nil {
 			return err
 		}
-		w := max(int(e.Samples), 1)
-		if ok && !pinned && b.Records > 0 && (!bytes.Equal(e.Tenant, tenant) || weight+w > maxSamples) {
-			break
-		}
+		var n uint64
+		var header int
 		if ok {
-			q.body, err = appendPayload(q.body, &e)
+			n, header, err = decodedLen(&e)
 		}
 		if !ok || err != nil {
 			q.corruptSkipped(i, &e, err)
 			b.Last = i
 			continue
 		}
+		w := max(int(e.Samples), 1)
+		if b.Records > 0 && (!j.fits(n) || !pinned && (!bytes.Equal(e.Tenant, tenant) || weight+w > maxSamples)) {
+			break
+		}
+		j.add(&e, n, header)
 		if b.Records == 0 {
 			tenant, b.Tenant = e.Tenant, string(e.Tenant)
 		}
@@ -139,7 +147,7 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 		weight += w
 		b.Last, b.cumLast = i, e.CumSamples
 	}
-	b.Body = q.body
+	b.Snappy, b.parts = j.block()
 	return nil
 }
 

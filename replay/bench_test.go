@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/golang/snappy"
+
 	"github.com/prws/prws/queue"
 )
 
@@ -42,12 +44,14 @@ func BenchmarkDeliver(b *testing.B) {
 	}))
 	defer srv.Close()
 	batch := makeBatch(b, 1, "")
-	for len(batch.Body) < 64<<10 {
-		batch.Body = append(batch.Body, makeBatch(b, 1, "").Body...)
+	var raw []byte
+	for len(raw) < 64<<10 {
+		raw = append(raw, rawBody(b, makeBatch(b, 1, ""))...)
 	}
+	batch.Snappy = snappy.Encode(nil, raw)
 	src := &loopSource{b: batch, limit: b.N, done: make(chan struct{})}
 	w := NewWorker(&Endpoint{URL: srv.URL}, src, Options{})
-	b.SetBytes(int64(len(batch.Body)))
+	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	w.Start()

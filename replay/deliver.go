@@ -38,7 +38,7 @@ func (w *Worker) final(ctx context.Context, err error) bool {
 }
 
 func (w *Worker) setLeft(b queue.Batch) {
-	b.Body = nil
+	b.Forget()
 	w.mu.Lock()
 	w.left = &b
 	w.mu.Unlock()
@@ -54,7 +54,7 @@ func (w *Worker) wait(ctx context.Context, retryAfter time.Duration) bool {
 // acknowledges it. It returns false, leaving b unacknowledged, when ctx
 // ends first or the queue is closed.
 func (w *Worker) deliver(ctx context.Context, b queue.Batch) bool {
-	w.encode(b.Body)
+	w.encode(&b)
 	for {
 		res, ok := w.attempt(ctx, b.Tenant)
 		if !ok {
@@ -118,9 +118,13 @@ func (w *Worker) park(ctx context.Context, b queue.Batch, res Result) bool {
 		w.log.Error("no dead-letter log configured; refused batch discarded", "first", b.First, "last", b.Last)
 		return true
 	}
+	body, err := b.AppendBody(nil)
+	if err != nil {
+		w.log.Error("dead letter keeps only the records that decompress", "err", err)
+	}
 	e := deadletter.Entry{
 		Time: w.opts.Now(), Backend: w.ep.Name, Status: res.Status, Message: deadLetterMessage(res),
-		Samples: b.Samples, First: b.First, Last: b.Last, Tenant: b.Tenant, Body: b.Body,
+		Samples: b.Samples, First: b.First, Last: b.Last, Tenant: b.Tenant, Body: body,
 	}
 	for {
 		err := w.opts.DeadLetters.Write(e)

@@ -4,9 +4,10 @@
 //
 // # Protocols
 //
-// Queue batches are remote-write 1.0 WriteRequests and are sent as they
-// are to a 1.0 backend (Endpoint.Protocol "v1", the default). For a 2.0
-// backend ("v2") each batch is converted to an io.prometheus.write.v2
+// Queue batches are remote-write 1.0 WriteRequests, already one snappy
+// block (queue.Batch.Snappy), and are sent as they are to a 1.0 backend
+// (Endpoint.Protocol "v1", the default). For a 2.0 backend ("v2") each
+// batch is decompressed and converted to an io.prometheus.write.v2
 // Request once, before its first attempt, so retries stay byte-identical.
 // A backend that answers a 2.0 request with 415, or with a 2xx lacking the
 // X-Prometheus-Remote-Write-*-Written headers (a 1.0 receiver that read
@@ -18,8 +19,8 @@
 // # Model
 //
 // One Worker per queue, that is per (backend, shard). A worker reads a
-// batch from its Source, snappy-encodes it once, POSTs it, and hands the
-// answer to Classify, the one place that decides its fate:
+// batch from its Source, POSTs its snappy block (a 2.0 backend gets the
+// conversion, made once per batch), and hands the answer to Classify, the one place that decides its fate:
 //
 //   - 2xx: delivered; the batch is acknowledged and the cursor advances.
 //   - 5xx, 429, 408, 401, 403, network errors and timeouts: retried with

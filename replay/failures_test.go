@@ -139,7 +139,7 @@ func checkDeadLetter(t *testing.T, h *harness, b queue.Batch, code int) {
 		t.Fatal(err)
 	}
 	if e.Status != code || e.Message != "out of order sample" || e.First != b.First || e.Last != b.Last ||
-		e.Tenant != b.Tenant || e.Samples != b.Samples || e.Backend != "tsdb-a" || !bytes.Equal(e.Body, b.Body) {
+		e.Tenant != b.Tenant || e.Samples != b.Samples || e.Backend != "tsdb-a" || !bytes.Equal(e.Body, rawBody(t, b)) {
 		t.Fatalf("dead letter = %+v", e)
 	}
 }

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang/snappy"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/prompb"
 
@@ -47,7 +49,7 @@ func (f *fakeSource) NextBatch(ctx context.Context, maxSamples int) (queue.Batch
 		b := f.pending[f.read]
 		f.read++
 		f.mu.Unlock()
-		b.Body = append([]byte(nil), b.Body...)
+		b.Snappy = bytes.Clone(b.Snappy)
 		return b, nil
 	}
 	err := f.nextErr
@@ -118,7 +120,18 @@ func makeBatch(t testing.TB, i int, tenant string) queue.Batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return queue.Batch{First: uint64(10 * i), Last: uint64(10*i + 1), Tenant: tenant, Samples: 4, Records: 2, Body: body}
+	return queue.Batch{First: uint64(10 * i), Last: uint64(10*i + 1), Tenant: tenant, Samples: 4, Records: 2,
+		Snappy: snappy.Encode(nil, body)}
+}
+
+// rawBody returns b's uncompressed WriteRequest.
+func rawBody(t testing.TB, b queue.Batch) []byte {
+	t.Helper()
+	raw, err := b.AppendBody(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 // request is what the fake backend received.

@@ -8,38 +8,35 @@ import (
 	"strings"
 
 	"github.com/golang/snappy"
+
+	"github.com/prws/prws/queue"
 )
 
 // encode prepares a batch for sending, once per batch so that every
-// retry sends the same bytes (wireState.cur): the snappy-compressed 1.0
-// body, or for a ProtocolV2 endpoint its 2.0 conversion. It is valid
-// until the next encode.
-func (w *Worker) encode(body []byte) {
+// retry sends the same bytes (wireState.cur): the batch's 1.0 snappy
+// block as the queue joined it, sent as it is, or for a ProtocolV2
+// endpoint its 2.0 conversion. It is valid until the next encode.
+func (w *Worker) encode(b *queue.Batch) {
 	ws := w.ep.wire
-	ws.raw, ws.batchV2, ws.empty = body, false, false
+	ws.v1, ws.cur, ws.batchV2, ws.empty = b.Snappy, b.Snappy, false, false
 	if ws.v2 {
-		if out, ok := w.encodeV2(body); ok {
+		if out, ok := w.encodeV2(b); ok {
 			ws.cur = out
-			return
 		}
 	}
-	ws.cur = w.encodeV1(body)
 }
 
-// encodeV1 snappy-compresses body into the worker's reusable buffer.
-func (w *Worker) encodeV1(body []byte) []byte {
-	if n := snappy.MaxEncodedLen(len(body)); cap(w.buf) < n {
-		w.buf = make([]byte, n)
-	}
-	return snappy.Encode(w.buf[:cap(w.buf)], body)
-}
-
-// encodeV2 converts body to a 2.0 request and snappy-compresses it into
-// the protocol state's buffer; false when body does not convert (it is
-// then sent as 1.0).
-func (w *Worker) encodeV2(body []byte) ([]byte, bool) {
+// encodeV2 decompresses b, converts it to a 2.0 request and
+// snappy-compresses that into the protocol state's buffer; false when b
+// does not decompress or convert (it is then sent as 1.0).
+func (w *Worker) encodeV2(b *queue.Batch) ([]byte, bool) {
 	ws := w.ep.wire
-	raw, series, err := ws.conv.convert(body)
+	var err error
+	if ws.raw, err = b.AppendBody(ws.raw[:0]); err != nil {
+		w.log.Error("batch does not decompress; sending it as 1.0", "err", err)
+		return nil, false
+	}
+	raw, series, err := ws.conv.convert(ws.raw)
 	if err != nil {
 		w.log.Error("batch does not convert to remote-write 2.0; sending it as 1.0", "err", err)
 		return nil, false
@@ -75,11 +72,11 @@ func (w *Worker) attempt(ctx context.Context, tenant string) (res Result, ok boo
 }
 
 // fallBack switches the worker to 1.0 for good after the backend refused
-// a 2.0 request, and re-encodes the current batch as 1.0.
+// a 2.0 request, and sends the current batch's 1.0 block instead.
 func (w *Worker) fallBack(res Result) {
 	ws := w.ep.wire
 	ws.v2, ws.batchV2 = false, false
-	ws.cur = w.encodeV1(ws.raw)
+	ws.cur = ws.v1
 	w.log.Warn("backend does not take remote-write 2.0; sending remote-write 1.0 from now on",
 		"status", res.Status)
 }

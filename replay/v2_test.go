@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/prompb"
 	writev2 "github.com/prometheus/prometheus/prompb/io/prometheus/write/v2"
@@ -67,7 +68,7 @@ func richBatch(t *testing.T) (queue.Batch, *prompb.WriteRequest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return queue.Batch{First: 1, Last: 4, Samples: 5, Records: 4, Body: body}, wr
+	return queue.Batch{First: 1, Last: 4, Samples: 5, Records: 4, Snappy: snappy.Encode(nil, body)}, wr
 }
 
 // decodeV2 checks the protocol headers of a received request and decodes
@@ -210,7 +211,7 @@ func TestV2FallsBackOn415(t *testing.T) {
 		if r.header.Get("Content-Type") != "application/x-protobuf" || r.header.Get("X-Prometheus-Remote-Write-Version") != "0.1.0" {
 			t.Fatalf("request %d headers %v", i+1, r.header)
 		}
-		if want := makeBatch(t, i, "").Body; !bytes.Equal(decode(t, r.body), want) {
+		if want := rawBody(t, makeBatch(t, i, "")); !bytes.Equal(decode(t, r.body), want) {
 			t.Fatalf("request %d is not batch %d as 1.0", i+1, i)
 		}
 	}
@@ -246,7 +247,7 @@ func TestV2SuccessWithoutWrittenHeadersFallsBack(t *testing.T) {
 func TestV2MetadataOnlyBatch(t *testing.T) {
 	wr := prompb.WriteRequest{Metadata: []prompb.MetricMetadata{{Type: prompb.MetricMetadata_GAUGE, MetricFamilyName: "up"}}}
 	body, _ := wr.Marshal()
-	src := newFakeSource(queue.Batch{First: 0, Last: 0, Records: 1, Body: body}, makeBatch(t, 1, ""))
+	src := newFakeSource(queue.Batch{First: 0, Last: 0, Records: 1, Snappy: snappy.Encode(nil, body)}, makeBatch(t, 1, ""))
 	be := newBackend(t, v2Steps(1)...)
 	newHarness(t, be, src, useV2)
 	src.waitAcks(t, 2)

@@ -10,7 +10,7 @@ import (
 // It must never panic; what it converts must decode as a 2.0 request
 // with a symbols table starting with "" and every reference inside it.
 func FuzzV2Convert(f *testing.F) {
-	f.Add(makeBatch(f, 0, "").Body)
+	f.Add(rawBody(f, makeBatch(f, 0, "")))
 	f.Add([]byte{0x1a, 0x04, 0x12, 0x02, 0x75, 0x70})
 	c := newV2Converter()
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -41,7 +41,7 @@ func FuzzV2Convert(f *testing.F) {
 func BenchmarkV2Convert(b *testing.B) {
 	var body []byte
 	for i := range 1000 {
-		body = append(body, makeBatch(b, i, "").Body...) // 2 series each
+		body = append(body, rawBody(b, makeBatch(b, i, ""))...) // 2 series each
 	}
 	c := newV2Converter()
 	b.SetBytes(int64(len(body)))

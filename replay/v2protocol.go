@@ -40,7 +40,8 @@ type wireState struct {
 	err error // the configured protocol is unknown
 	v2  bool  // send 2.0; cleared for good when the backend refuses it
 
-	raw     []byte // the current batch, as 1.0
+	v1      []byte // the current batch's 1.0 snappy block (queue.Batch.Snappy)
+	raw     []byte // the current batch decompressed, for the 2.0 conversion
 	cur     []byte // what is sent for the current batch
 	batchV2 bool   // cur is a 2.0 request
 	empty   bool   // cur is a 2.0 request without series: nothing to send

@@ -24,14 +24,13 @@ type Worker struct {
 	log       *slog.Logger
 
 	// Owned by the run goroutine.
-	bo  *backoff.Backoff
-	buf []byte // snappy encode buffer, reused across batches
+	bo *backoff.Backoff
 
 	mu      sync.Mutex // guards cancel, done, stopped, left
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when run returns; nil before Start
 	stopped bool
-	left    *queue.Batch // in-flight batch run gave up on (Body cleared)
+	left    *queue.Batch // in-flight batch run gave up on (its data dropped)
 
 	finishOnce sync.Once // closes idle connections and logs the stop once
 }
