@@ -6,7 +6,7 @@ import (
 	"hash/crc32"
 	"math"
 
-	"github.com/golang/snappy"
+	"github.com/klauspost/compress/s2"
 )
 
 // Kind says what a record's payload holds.
@@ -24,8 +24,9 @@ const (
 	KindTombstone Kind = 0x7f
 )
 
-// FlagSnappy marks a record whose stored payload is one snappy block
-// (github.com/golang/snappy Encode) of the remote-write bytes. Such a
+// FlagSnappy marks a record whose stored payload is one snappy block of
+// the remote-write bytes (Submit writes it with s2.EncodeSnappy of
+// github.com/klauspost/compress, whose output any snappy decoder reads). Such a
 // record carries envelope version 2, so a prws that predates compression
 // skips it as corrupt rather than delivering compressed bytes; version 1
 // never has the flag.
@@ -97,15 +98,15 @@ func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload 
 	start := len(dst)
 	h := *e
 	h.Flags = 0
-	if len(payload) >= compressMin && snappy.MaxEncodedLen(len(payload)) > 0 {
+	if len(payload) >= compressMin && s2.MaxEncodedLen(len(payload)) > 0 {
 		h.Flags = FlagSnappy
 	}
 	dst = appendHeader(dst, &h, tenant)
 	lenAt := len(dst)
 	if h.Flags&FlagSnappy != 0 {
-		room := lenAt + 4 + snappy.MaxEncodedLen(len(payload))
+		room := lenAt + 4 + s2.MaxEncodedLen(len(payload))
 		dst = growTo(dst, room)
-		z := snappy.Encode(dst[lenAt+4:room], payload)
+		z := s2.EncodeSnappy(dst[lenAt+4:room], payload)
 		if len(z) < len(payload) {
 			binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(z)))
 			return sealRecord(dst[:lenAt+4+len(z)], start)
