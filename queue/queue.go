@@ -58,6 +58,9 @@ type Queue struct {
 	cursor    *cursorStore
 	truncMu   sync.Mutex // held while deciding on and running a truncation
 	lastTrunc uint64     // persisted ack the last truncation check saw; guarded by truncMu
+	// lastListed is when maybeTruncate last listed the directory (unix
+	// ns), for maybeTruncateEvery.
+	lastListed atomic.Int64
 
 	join      joiner        // Batch.Snappy buffers, owned by the replay goroutine
 	corrupt   atomic.Uint64 // records skipped since open

@@ -81,7 +81,7 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 		if pinned {
 			limit = cur.last
 		} else if cur.acked >= durable {
-			q.maybeTruncate()
+			q.maybeTruncateEvery(truncateEvery)
 			return Batch{}, false, nil
 		}
 		err = q.collect(&b, limit, maxSamples, pinned)
@@ -98,7 +98,7 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 		if err := q.startInflight(b); err != nil {
 			return Batch{}, false, err
 		}
-		q.maybeTruncate()
+		q.maybeTruncateEvery(truncateEvery)
 		return b, true, nil
 	}
 }

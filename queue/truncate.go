@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // maybeTruncate removes acknowledged segments lazily: once whole segments
@@ -26,6 +27,7 @@ func (q *Queue) maybeTruncate() {
 		return
 	}
 	q.lastTrunc = acked
+	q.lastListed.Store(time.Now().UnixNano())
 	q.mu.Lock()
 	last := q.durable
 	q.mu.Unlock()
@@ -47,6 +49,23 @@ func (q *Queue) minTruncateSegments() int {
 		return 1
 	}
 	return q.opts.TruncateSegments
+}
+
+// truncateEvery is how often NextBatch looks for segments to remove: the
+// directory listing was the costliest step of forming a batch, and
+// segments are removed a few at a time anyway. The ack flusher (once
+// replay rests for Options.AckFlushInterval) and a disk-budget drop look
+// at once.
+const truncateEvery = 100 * time.Millisecond
+
+// maybeTruncateEvery is maybeTruncate at most once per interval, counted
+// from the last call that got as far as listing the directory.
+func (q *Queue) maybeTruncateEvery(interval time.Duration) {
+	now := time.Now().UnixNano()
+	if now-q.lastListed.Load() < int64(interval) {
+		return
+	}
+	q.maybeTruncate()
 }
 
 // truncateTarget returns the index TruncateFront should be called with,
