@@ -5,9 +5,9 @@ import "github.com/cespare/xxhash/v2"
 // metricName is the label that carries the metric name.
 const metricName = "__name__"
 
-// labelSep separates names and values in the hashed byte stream; it is the
-// separator of labels.Labels.Hash, so both hashes agree.
-const labelSep = 0xff
+// LabelSep follows every name and every value in the hashed byte stream;
+// it is the separator of labels.Labels.Hash, so both hashes agree.
+const LabelSep = 0xff
 
 // hasherBuf is the size of the Hasher's staging buffer. Typical series fit
 // entirely, so they are hashed in one xxhash call instead of four small
@@ -34,6 +34,9 @@ func NewHasher(k Key) *Hasher {
 	return h
 }
 
+// Key returns the key mode the Hasher was built for.
+func (h *Hasher) Key() Key { return h.key }
+
 // Reset starts a new series.
 func (h *Hasher) Reset() {
 	h.d.Reset()
@@ -46,10 +49,10 @@ func (h *Hasher) Add(name, value []byte) {
 	if n := h.n; h.key == KeySeries && n+len(name)+len(value)+2 <= hasherBuf {
 		// The common case, inlined: stage "name 0xff value 0xff".
 		n += copy(h.buf[n:], name)
-		h.buf[n] = labelSep
+		h.buf[n] = LabelSep
 		n++
 		n += copy(h.buf[n:], value)
-		h.buf[n] = labelSep
+		h.buf[n] = LabelSep
 		h.n = n + 1
 		return
 	}
@@ -75,9 +78,9 @@ func addLabel[T string | []byte](h *Hasher, name, value T) {
 		return
 	}
 	h.n += copy(h.buf[h.n:], name)
-	h.buf[h.n] = labelSep
+	h.buf[h.n] = LabelSep
 	h.n += 1 + copy(h.buf[h.n+1:], value)
-	h.buf[h.n] = labelSep
+	h.buf[h.n] = LabelSep
 	h.n++
 }
 
@@ -85,9 +88,9 @@ func addLabel[T string | []byte](h *Hasher, name, value T) {
 // digest; the buffer is empty when it is called.
 func (h *Hasher) stream(name, value string) {
 	_, _ = h.d.WriteString(name)
-	_, _ = h.d.Write([]byte{labelSep})
+	_, _ = h.d.Write([]byte{LabelSep})
 	_, _ = h.d.WriteString(value)
-	_, _ = h.d.Write([]byte{labelSep})
+	_, _ = h.d.Write([]byte{LabelSep})
 	h.flushed = true
 }
 
@@ -107,3 +110,17 @@ func (h *Hasher) Sum64() uint64 {
 	_, _ = d.Write(h.buf[:h.n])
 	return d.Sum64()
 }
+
+// AppendLabel appends the hashed form of one label, name LabelSep value
+// LabelSep, to dst and returns it. A caller may write the same bytes by
+// other means; SumSeries only sees the result.
+func AppendLabel(dst, name, value []byte) []byte {
+	dst = append(append(dst, name...), LabelSep)
+	return append(append(dst, value...), LabelSep)
+}
+
+// SumSeries returns the KeySeries hash of the labels whose hashed forms
+// (see AppendLabel) staged holds, concatenated in sorted name order: the
+// value a KeySeries Hasher returns after an Add of each of those labels.
+// It does not retain staged.
+func SumSeries(staged []byte) uint64 { return xxhash.Sum64(staged) }

@@ -211,3 +211,35 @@ func tenLabels() (names, values [][]byte) {
 	}
 	return names, values
 }
+
+// TestSumSeriesMatchesHasher: the staged form (AppendLabel) hashed with
+// SumSeries is the KeySeries routing hash, whatever the label lengths.
+func TestSumSeriesMatchesHasher(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	sets := []labels.Labels{
+		labels.EmptyLabels(),
+		labels.FromStrings("__name__", "up", "job", "node"),
+		labels.FromStrings("__name__", "long", "v", strings.Repeat("x", 3000)),
+	}
+	for range 500 {
+		sets = append(sets, randomLabels(rng))
+	}
+	for _, ls := range sets {
+		var staged []byte
+		ls.Range(func(l labels.Label) { staged = AppendLabel(staged, []byte(l.Name), []byte(l.Value)) })
+		if got, want := SumSeries(staged), hashLabels(t, KeySeries, ls); got != want {
+			t.Fatalf("%s: SumSeries %x, Hasher %x", ls, got, want)
+		}
+	}
+	if got := AppendLabel(nil, []byte("a"), []byte("b")); string(got) != "a\xffb\xff" {
+		t.Fatalf("AppendLabel = %q", got)
+	}
+}
+
+func TestHasherKey(t *testing.T) {
+	for _, k := range []Key{KeySeries, KeyMetric} {
+		if got := NewHasher(k).Key(); got != k {
+			t.Errorf("NewHasher(%v).Key() = %v", k, got)
+		}
+	}
+}
