@@ -21,6 +21,8 @@ type decoder struct {
 	routeH  Hasher     // routing-key hasher
 	seriesH Hasher     // full label-set hasher; nil under router.KeySeries or with no limiter
 
+	canon   canonMode   // for the body being decoded
+	lim     labelLimits // the label caps of opts, for the canonical path
 	p       seriesParser
 	entries []entry
 	meta    []span
@@ -40,6 +42,7 @@ func (d *decoder) reset() {
 // in a state fit only for reset.
 func (d *decoder) decode(body []byte) error {
 	d.reset()
+	d.canon, d.lim = d.canonMode(), limitsOf(d.opts)
 	for i := 0; i < len(body); {
 		f, next, err := nextField(body, i)
 		if err != nil {
@@ -95,6 +98,12 @@ func (d *decoder) metadata(b []byte, f *field, next int) error {
 // needed, hashes it as it will be stored and appends its entry. On a label
 // error it returns the label name.
 func (d *decoder) series(b []byte, f *field, next int) ([]byte, error) {
+	if d.canon != canonOff {
+		if n, ok := d.p.parseCanonical(b, f.start, f.end, &d.lim); ok {
+			d.addCanonical(b, f, next, n)
+			return nil, nil
+		}
+	}
 	n, err := d.p.parse(b, f.start, f.end)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,10 @@ type seriesParser struct {
 	canon  bool
 	labels span
 	sorter labelSorter
+	// stage holds the hashed form of the labels of the series the
+	// canonical path last accepted, stage[:staged] (see canon.go).
+	staged int
+	stage  [maxStaged + stageRoom]byte
 }
 
 // parse walks the TimeSeries body b[start:end], validating every field and
@@ -260,9 +264,14 @@ func (p *seriesParser) firstBad(b []byte, o *Options) int {
 	return 0
 }
 
-// isASCII reports whether every byte of s is below 0x80, eight at a time.
+// isASCII reports whether every byte of s is below 0x80, 32 at a time.
 func isASCII(s []byte) bool {
 	var acc uint64
+	for len(s) >= 32 {
+		acc |= binary.LittleEndian.Uint64(s) | binary.LittleEndian.Uint64(s[8:]) |
+			binary.LittleEndian.Uint64(s[16:]) | binary.LittleEndian.Uint64(s[24:])
+		s = s[32:]
+	}
 	for len(s) >= 8 {
 		acc |= binary.LittleEndian.Uint64(s)
 		s = s[8:]
