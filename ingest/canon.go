@@ -126,7 +126,7 @@ func (p *seriesParser) scanLabels(b []byte, i, end int, lim *labelLimits) (runEn
 		if len(b)-i < window || pos > maxStaged {
 			return 0, 0, false
 		}
-		w := (*[window]byte)(b[i:])
+		w := (*[window]byte)(b[i : i+window : i+window])
 		head := binary.LittleEndian.Uint32(w[:4])
 		size, nl := 2+int(head>>8&0x7f), int(head>>24&0x7f)
 		vl := size - nl - 6
@@ -135,11 +135,11 @@ func (p *seriesParser) scanLabels(b []byte, i, end int, lim *labelLimits) (runEn
 			return 0, 0, false
 		}
 		key := nameKey(w[4:12], nl)
-		if key < prev || key == prev && pi >= 0 && !nameLess(b, pi, i) {
+		if key < prev || key == prev && pi >= 0 && !nameLess(b, pi+4, int(b[pi+3]), i+4, nl) {
 			return 0, 0, false
 		}
 		prev, pi = key, i
-		stageLabel((*[stageRoom]byte)(p.stage[pos:]), w, nl, size)
+		stageLabel((*[stageRoom]byte)(p.stage[pos:pos+stageRoom:pos+stageRoom]), w, nl, size)
 		pos += size - 4
 		i += size
 	}
@@ -151,18 +151,16 @@ func (p *seriesParser) scanLabels(b []byte, i, end int, lim *labelLimits) (runEn
 // from b (which holds at least eight bytes), as a big-endian word, zero
 // past n. Names whose keys differ are ordered as their keys.
 func nameKey(b []byte, n int) uint64 {
-	sh := (64 - 8*uint(min(n, 8))) & 63
-	return binary.BigEndian.Uint64(b) >> sh << sh
+	return binary.BigEndian.Uint64(b) &^ (math.MaxUint64 >> (8 * uint(min(n, 8))))
 }
 
-// nameLess reports whether the name of the canonical Label entry at b[a:]
-// sorts before that of the entry at b[c:] when their first eight bytes
-// have equal nameKeys. The scan read both entries in a window, so eight
-// bytes can be read from any offset inside the names.
-func nameLess(b []byte, a, c int) bool {
-	al, cl := int(b[a+3]), int(b[c+3])
+// nameLess reports whether the name b[a:a+al] sorts before b[c:c+cl]
+// when their first eight bytes have equal nameKeys. Both are names of
+// canonical Label entries the scan read in a window, so eight bytes can be
+// read from any offset inside them.
+func nameLess(b []byte, a, al, c, cl int) bool {
 	for k := 8; k < min(al, cl); k += 8 {
-		if x, y := nameKey(b[a+4+k:], al-k), nameKey(b[c+4+k:], cl-k); x != y {
+		if x, y := nameKey(b[a+k:], al-k), nameKey(b[c+k:], cl-k); x != y {
 			return x < y
 		}
 	}
