@@ -192,7 +192,7 @@ func stageLabel(s *[stageRoom]byte, w *[window]byte, nl, size int) {
 // and returns samples + histograms; ok false at a Label entry or anything
 // malformed, which the general path then reports.
 func restFields(b []byte, i, end int) (samples int, ok bool) {
-	b = b[:end]
+	ts := b[:end]
 	for i < end {
 		if i+1 < end && b[i] == 2<<3|wtBytes && b[i+1] < 0x80 {
 			if n := i + 2 + int(b[i+1]); n <= end && quickSample(b, i+2, n) {
@@ -201,8 +201,8 @@ func restFields(b []byte, i, end int) (samples int, ok bool) {
 				continue
 			}
 		}
-		f, next, err := nextField(b, i)
-		if err != nil || f.num == 1 || checkField(timeSeriesSchema, b, &f) != nil {
+		f, next, err := nextField(ts, i)
+		if err != nil || f.num == 1 || checkField(timeSeriesSchema, ts, &f) != nil {
 			return 0, false
 		}
 		if f.num == 2 || f.num == 4 {

@@ -192,11 +192,7 @@ func quickSample(b []byte, start, end int) bool {
 	if i == end {
 		return true
 	}
-	if b[i] != 2<<3|wtVarint {
-		return false
-	}
-	_, next, err := readVarint(b[:end], i+1)
-	return err == nil && next == end
+	return b[i] == 2<<3|wtVarint && isVarint(b, i+1, end)
 }
 
 // checkLabels applies the label rules to the parsed series and leaves

@@ -1,6 +1,9 @@
 package ingest
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Protobuf wire types.
 const (
@@ -33,6 +36,9 @@ func readVarint(b []byte, i int) (uint64, int, error) {
 	if i < len(b) && b[i] < 0x80 {
 		return uint64(b[i]), i + 1, nil
 	}
+	if i+1 < len(b) && b[i+1] < 0x80 { // two bytes, the first >= 0x80
+		return uint64(b[i]&0x7f) | uint64(b[i+1])<<7, i + 2, nil
+	}
 	var v uint64
 	var shift uint
 	for j := i; j < len(b); j++ {
@@ -47,6 +53,18 @@ func readVarint(b []byte, i int) (uint64, int, error) {
 		shift += 7
 	}
 	return 0, i, errTruncated
+}
+
+// isVarint reports whether b[i:end] is exactly one varint readVarint
+// accepts. Up to eight bytes are checked at once: the first byte below
+// 0x80 must be the last one.
+func isVarint(b []byte, i, end int) bool {
+	if n := end - i; n >= 1 && n <= 8 && len(b)-i >= 8 {
+		stops := ^binary.LittleEndian.Uint64(b[i:]) & 0x8080808080808080
+		return bits.TrailingZeros64(stops) == 8*n-1
+	}
+	_, next, err := readVarint(b[:end], i)
+	return err == nil && next == end
 }
 
 // readTag decodes a field tag at b[i:], checking the field number range.
