@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -190,6 +191,32 @@ func TestLookupFlappingHealthStaysDistinct(t *testing.T) {
 			r := mustRing(t, testIDs(t, n), replicas, 1)
 			for range 300 {
 				assertDistinct(t, r.Lookup(rng.Uint64(), &flappingHealth{calls: rng.IntN(3)}, nil), replicas, n)
+			}
+		}
+	}
+}
+
+// TestTop2MatchesPick: Lookup's one-pass path for one or two replicas
+// answers what the general selection answers, ties between equal scores
+// included (broken by id, whatever the order of the backends).
+func TestTop2MatchesPick(t *testing.T) {
+	var rings []*Ring
+	for n := 1; n <= 8; n++ {
+		for replicas := 1; replicas <= min(n, 2); replicas++ {
+			rings = append(rings, mustRing(t, testIDs(t, n), replicas, 4))
+		}
+	}
+	rings = append(rings,
+		&Ring{ids: []string{"b", "a", "c"}, seeds: []uint64{7, 7, 7}, replicas: 2},
+		&Ring{ids: []string{"c", "b", "a", "d"}, seeds: []uint64{7, 9, 7, 9}, replicas: 2},
+		&Ring{ids: []string{"z", "y"}, seeds: []uint64{1, 1}, replicas: 1})
+	for _, r := range rings {
+		for h := uint64(0); h < 2000; h++ {
+			x := h * 0x9e3779b97f4a7c15
+			got := r.top2(x, nil)
+			s := selector{r: r, h: x}
+			if want := s.pick(nil, false, nil); !slices.Equal(got, want) {
+				t.Fatalf("ring %v hash %x: top2 %v, pick %v", r.ids, x, got, want)
 			}
 		}
 	}
