@@ -11,6 +11,11 @@
 // bytes (tag, length and body exactly as received) are copied into the
 // payload of every target it routes to. Concatenated TimeSeries entries are
 // themselves a valid WriteRequest, so a queue record can be replayed as is.
+// A series whose labels come first in the encoding every sender emits,
+// sorted, ASCII and short (the canonical path, canon.go) is validated and
+// hashed in one pass over those bytes; every other series, and every
+// series the label rules refuse, takes the general walk, which alone
+// produces errors, so both accept the same series and hash them alike.
 // Series whose labels arrive unsorted are re-emitted with their Label entries
 // permuted into order, everything else untouched. Only series that must be
 // rewritten (external labels to merge in, Options.ForceSelfTimestamp) take
