@@ -42,6 +42,7 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-labels-per-series", Usage: "most labels one series may carry (400 above); 0 = unlimited"},
 		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per (backend, shard) queue (compressed bytes) at which --queue-full-policy applies; 0 = unlimited"},
 		&cli.StringFlag{Name: "queue-full-policy", Value: d.QueueFullPolicy, Usage: "what a queue at --max-queue-bytes does: block (answer 503) or drop-oldest (accept; drop, count and log the oldest backlog)"},
+		&cli.DurationFlag{Name: "batch-linger", Value: d.BatchLinger, Usage: "how long a caught-up queue may hold back a batch short of --batch for more samples (fewer, fuller requests; a backlog is never held back); 0 = send what is there"},
 		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about two segments in memory"},
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
 		&cli.StringFlag{Name: "config.file", Usage: "YAML file of per-backend settings (auth, TLS, headers, protocol, timeout) and tenant_header; re-read on SIGHUP and POST /-/reload"},
@@ -78,7 +79,8 @@ func configFromFlags(c *cli.Context) (config.Config, error) {
 		MaxLabelNameLen: c.Int("max-label-name-length"), MaxLabelValueLen: c.Int("max-label-value-length"),
 		MaxLabelsPerSeries: c.Int("max-labels-per-series"),
 		SegmentBytes:       c.Int("queue-segment-bytes"), TenantHeader: c.String("tenant-header"),
-		ConfigFile: c.String("config.file"), WebConfigFile: c.String("web.config.file"),
+		BatchLinger: c.Duration("batch-linger"),
+		ConfigFile:  c.String("config.file"), WebConfigFile: c.String("web.config.file"),
 		ShutdownDelay: c.Duration("shutdown-delay"), QueueFullPolicy: c.String("queue-full-policy"),
 		HTTPReadTimeout: c.Duration("http.read-timeout"), HTTPReadHeaderTimeout: c.Duration("http.read-header-timeout"),
 	}, nil

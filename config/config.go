@@ -52,8 +52,14 @@ type Config struct {
 	// --max-queue-bytes does: "block" (default: 503, nothing dropped) or
 	// "drop-oldest" (accept, drop the oldest backlog, count and log it).
 	QueueFullPolicy string
-	SegmentBytes    int    // --queue-segment-bytes, default 4 MiB
-	TenantHeader    string // --tenant-header; empty: tenant_header of the file, else no tenancy
+	SegmentBytes    int // --queue-segment-bytes, default 4 MiB
+	// BatchLinger (--batch-linger, default 50ms) is how long a caught-up
+	// queue may hold back a batch short of Batch samples, waiting for
+	// more: fewer, fuller outgoing requests (one cursor fsync and one
+	// POST each) for at most this much delivery delay. 0 sends what is
+	// durable at once.
+	BatchLinger  time.Duration
+	TenantHeader string // --tenant-header; empty: tenant_header of the file, else no tenancy
 
 	ConfigFile    string // --config.file: per-backend settings, re-read on reload
 	WebConfigFile string // --web.config.file: inbound TLS and basic auth (exporter-toolkit)
@@ -95,6 +101,7 @@ func Defaults() Config {
 		MaxLabelNameLen:       1 << 10,
 		MaxLabelValueLen:      16 << 10,
 		SegmentBytes:          4 << 20,
+		BatchLinger:           50 * time.Millisecond,
 	}
 }
 
@@ -196,6 +203,9 @@ func (c Config) checkQueueAndHTTP() error {
 	}
 	if c.HTTPReadTimeout < 0 || c.HTTPReadHeaderTimeout < 0 {
 		return invalid("--http.read-timeout and --http.read-header-timeout must be >= 0")
+	}
+	if c.BatchLinger < 0 {
+		return invalid("--batch-linger must be >= 0, got %s", c.BatchLinger)
 	}
 	return nil
 }

@@ -36,6 +36,14 @@ type Options struct {
 	// when no next batch persists it. Default 1s. A crash in that window
 	// resends the acknowledged batch (at-least-once).
 	AckFlushInterval time.Duration
+	// BatchLinger is how long NextBatch may hold back a batch that is not
+	// full (fewer than maxSamples samples durable past the cursor),
+	// waiting for more records: fewer, fuller batches cost less per
+	// sample on both ends (one cursor fsync and one request per batch),
+	// at the price of up to this much delivery delay while the queue is
+	// caught up. A backlog is never held back. Default 0: a batch is
+	// formed from whatever is durable.
+	BatchLinger time.Duration
 	// TruncateSegments is how many whole acknowledged segments accumulate
 	// before they are removed; removal copies the segment holding the
 	// cursor, so this bounds that write amplification. Default 4.

@@ -42,26 +42,79 @@ type Batch struct {
 // record). Corrupt records and tombstones are skipped and counted. The
 // batch bounds are fsynced to the cursor file before NextBatch returns;
 // until Ack, and after a crash, NextBatch returns exactly these bounds
-// again. Only one goroutine may call NextBatch and Ack.
+// again. With Options.BatchLinger, a batch that would hold fewer than
+// maxSamples samples is formed only once that long has passed since
+// NextBatch first saw records pending, or once enough are durable (see
+// lingerLeft). Only one goroutine may call NextBatch and Ack.
 func (q *Queue) NextBatch(ctx context.Context, maxSamples int) (Batch, error) {
+	maxSamples = max(maxSamples, 1)
+	var since time.Time
 	for {
 		select {
 		case <-q.stop:
 			return Batch{}, ErrClosed
 		default:
 		}
-		b, ok, err := q.formBatch(max(maxSamples, 1))
+		if wait := q.lingerLeft(maxSamples, &since); wait > 0 {
+			if err := q.waitAppended(ctx, wait); err != nil {
+				return Batch{}, err
+			}
+			continue
+		}
+		b, ok, err := q.formBatch(maxSamples)
 		if err != nil || ok {
 			return b, err
 		}
-		select {
-		case <-ctx.Done():
-			return Batch{}, ctx.Err()
-		case <-q.stop:
-			return Batch{}, ErrClosed
-		case <-q.appended:
+		if err := q.waitAppended(ctx, 0); err != nil {
+			return Batch{}, err
 		}
 	}
+}
+
+// lingerLeft returns how much longer NextBatch should wait before forming
+// a short batch: zero without Options.BatchLinger, with nothing pending,
+// with a batch in flight (its bounds are fixed), once maxSamples samples
+// are durable past the cursor, or once the linger has passed since
+// *since, the first time records were seen pending (set here).
+func (q *Queue) lingerLeft(maxSamples int, since *time.Time) time.Duration {
+	linger := q.opts.BatchLinger
+	if linger <= 0 {
+		return 0
+	}
+	q.curMu.Lock()
+	cur, cumAcked := q.cur, q.cumAcked
+	q.curMu.Unlock()
+	q.mu.Lock()
+	durable, cumDurable := q.durable, q.cumDurable
+	q.mu.Unlock()
+	if cur.inflight() || durable <= cur.acked || cumDurable >= cumAcked+uint64(maxSamples) {
+		return 0
+	}
+	now := time.Now()
+	if since.IsZero() {
+		*since = now
+	}
+	return max(linger-now.Sub(*since), 0)
+}
+
+// waitAppended blocks until records are appended, wait passes (when
+// positive), ctx ends (its error) or the queue closes (ErrClosed).
+func (q *Queue) waitAppended(ctx context.Context, wait time.Duration) error {
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-q.stop:
+		return ErrClosed
+	case <-q.appended:
+	case <-timeout:
+	}
+	return nil
 }
 
 // formBatch forms, persists and returns the next batch; ok is false when
