@@ -271,7 +271,11 @@ func (q *Queue) reportDrop(d drop) {
 func submitBytes(recs []Record) int {
 	n := 0
 	for i := range recs {
-		size := RecordOverhead + len(recs[i].Tenant) + len(recs[i].Payload)
+		stored := len(recs[i].Payload)
+		if recs[i].Block != nil {
+			stored = len(recs[i].Block)
+		}
+		size := RecordOverhead + len(recs[i].Tenant) + stored
 		n += size + uvarintLen(size)
 	}
 	return n

@@ -19,6 +19,12 @@ type Record struct {
 	// Payload is a valid remote-write 1.0 WriteRequest fragment. The
 	// queue copies it before Submit returns; the caller keeps ownership.
 	Payload []byte
+	// Block, when not nil, is Compress's block of Payload, stored as it
+	// is instead of compressing Payload under the queue's lock: so a
+	// payload bound for several queues is compressed once, by its
+	// caller. Submit checks only that its length header matches
+	// Payload. Copied and owned like Payload.
+	Block []byte
 }
 
 // Queue is one durable FIFO of records in one directory. The write side

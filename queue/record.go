@@ -91,34 +91,52 @@ func EncodeRecord(dst []byte, e *Envelope) []byte {
 
 // appendRecord is Submit's encoder: it appends e's header fields with
 // tenant and payload (e's own Tenant, Payload and Flags are ignored), so
-// a string tenant needs no conversion. A payload of compressMin bytes or
-// more is snappy-compressed straight into dst and stored under
-// FlagSnappy when that makes it smaller; otherwise it is stored as is.
-func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload []byte) []byte {
+// a string tenant needs no conversion. The payload is stored as block
+// under FlagSnappy when block is not nil (Compress's block of payload),
+// else compressed straight into dst when Compress would store it so,
+// else as is.
+func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload, block []byte) []byte {
 	start := len(dst)
 	h := *e
-	h.Flags = 0
-	if len(payload) >= compressMin && s2.MaxEncodedLen(len(payload)) > 0 {
-		h.Flags = FlagSnappy
-	}
+	h.Flags = FlagSnappy
 	dst = appendHeader(dst, &h, tenant)
 	lenAt := len(dst)
-	if h.Flags&FlagSnappy != 0 {
-		room := lenAt + 4 + s2.MaxEncodedLen(len(payload))
-		dst = growTo(dst, room)
-		z := s2.EncodeSnappy(dst[lenAt+4:room], payload)
-		if len(z) < len(payload) {
-			binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(z)))
-			return sealRecord(dst[:lenAt+4+len(z)], start)
-		}
-		// Incompressible: store it raw, as version 1.
-		dst = dst[:start]
-		h.Flags = 0
-		dst = appendHeader(dst, &h, tenant)
+	dst = append(dst, 0, 0, 0, 0)
+	ok := block != nil
+	if ok {
+		dst = append(dst, block...)
+	} else {
+		dst, ok = Compress(dst, payload)
 	}
+	if ok {
+		binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(dst)-lenAt-4))
+		return sealRecord(dst, start)
+	}
+	dst = dst[:start]
+	h.Flags = 0
+	dst = appendHeader(dst, &h, tenant)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
 	dst = append(dst, payload...)
 	return sealRecord(dst, start)
+}
+
+// Compress appends payload to dst as the snappy block Submit stores for
+// it and reports true, or returns dst unchanged and false when the
+// payload is stored raw: shorter than compressMin bytes, or not made
+// smaller. A caller submitting one payload to several queues compresses
+// it once and passes the block as Record.Block. Safe for concurrent use.
+func Compress(dst, payload []byte) ([]byte, bool) {
+	max := s2.MaxEncodedLen(len(payload))
+	if len(payload) < compressMin || max <= 0 {
+		return dst, false
+	}
+	at := len(dst)
+	dst = growTo(dst, at+max)
+	z := s2.EncodeSnappy(dst[at:], payload)
+	if len(z) >= len(payload) {
+		return dst[:at], false
+	}
+	return dst[:at+len(z)], true
 }
 
 // appendHeader appends everything before the payload length: magic,
@@ -222,9 +240,18 @@ func validateRecords(recs []Record) error {
 			return fmt.Errorf("%w: record %d: payload of %d bytes", ErrInvalidRecord, i, len(r.Payload))
 		case r.Samples < 0 || uint64(r.Samples) > math.MaxUint32:
 			return fmt.Errorf("%w: record %d: %d samples", ErrInvalidRecord, i, r.Samples)
+		case r.Block != nil && !blockHolds(r.Block, len(r.Payload)):
+			return fmt.Errorf("%w: record %d: block does not announce the payload's %d bytes", ErrInvalidRecord, i, len(r.Payload))
 		}
 	}
 	return nil
+}
+
+// blockHolds reports whether block's snappy length header announces n
+// bytes.
+func blockHolds(block []byte, n int) bool {
+	v, h := binary.Uvarint(block)
+	return h > 0 && v == uint64(n)
 }
 
 // tombstone returns the envelope repair writes for a lost index.
