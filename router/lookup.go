@@ -40,10 +40,37 @@ func (r *Ring) Lookup(h uint64, health Health, dst []int) []int {
 	return dst
 }
 
-// top2 appends the first one or two picks of pick(nil, ...), the
-// backends of highest rank in rank order, in one pass. It is Lookup's
-// path for one or two replicas with every backend up.
-func (r *Ring) top2(h uint64, dst []int) []int {
+// Top2 returns the first two picks Lookup answers for series hash h
+// with every backend up: first is the backend of highest rank, second
+// the next one, or -1 on a one-backend ring. Lookup(h, nil, dst) appends
+// first with one replica and first, second with two. Safe for concurrent
+// use; it costs N score computations and does not allocate.
+func (r *Ring) Top2(h uint64) (first, second int) {
+	seeds := r.seeds
+	if !r.distinct || len(seeds) < 2 {
+		return r.top2Ties(h)
+	}
+	// mix64 is a bijection: distinct seeds give distinct scores, so the
+	// scores alone order the backends.
+	b1, s1 := 0, mix64(h^seeds[0])
+	b2, s2 := 1, mix64(h^seeds[1])
+	if s2 > s1 {
+		b1, s1, b2, s2 = b2, s2, b1, s1
+	}
+	for i := 2; i < len(seeds); i++ {
+		if s := mix64(h ^ seeds[i]); s > s1 {
+			b2, s2, b1, s1 = b1, s1, i, s
+		} else if s > s2 {
+			b2, s2 = i, s
+		}
+	}
+	return b1, b2
+}
+
+// top2Ties is Top2 for rings where scores may be equal (equal seeds, as
+// only tests build) and for one-backend rings: ranks are compared in
+// full, ids breaking ties.
+func (r *Ring) top2Ties(h uint64) (first, second int) {
 	b1, s1 := 0, r.score(h, 0)
 	b2, s2 := -1, uint64(0)
 	for i := 1; i < len(r.seeds); i++ {
@@ -56,10 +83,18 @@ func (r *Ring) top2(h uint64, dst []int) []int {
 			b2, s2 = i, s
 		}
 	}
+	return b1, b2
+}
+
+// top2 appends the first one or two picks of pick(nil, ...), the
+// backends of highest rank in rank order. It is Lookup's path for one or
+// two replicas with every backend up.
+func (r *Ring) top2(h uint64, dst []int) []int {
+	first, second := r.Top2(h)
 	if r.replicas == 1 {
-		return append(dst, b1)
+		return append(dst, first)
 	}
-	return append(dst, b1, b2)
+	return append(dst, first, second)
 }
 
 // ahead reports whether backend i of score s ranks before backend j of

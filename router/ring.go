@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -21,6 +22,7 @@ type Ring struct {
 	seeds    []uint64 // seeds[i] is the rendezvous seed of ids[i]
 	replicas int
 	mask     uint64 // shards-1
+	distinct bool   // no two seeds are equal, so no two scores of a hash are
 }
 
 // New builds a ring over backend ids (see BackendID). The answer of
@@ -40,6 +42,7 @@ func New(ids []string, replicas, shards int) (*Ring, error) {
 	for i, id := range ids {
 		r.seeds[i] = xxhash.Sum64String(id)
 	}
+	r.distinct = distinct(r.seeds)
 	return r, nil
 }
 
@@ -67,6 +70,18 @@ func validate(ids []string, replicas, shards int) error {
 		return fmt.Errorf("%w: --replica_factor %d is more than the %d backends", ErrConfig, replicas, len(ids))
 	}
 	return nil
+}
+
+// distinct reports whether no two of seeds are equal.
+func distinct(seeds []uint64) bool {
+	sorted := slices.Clone(seeds)
+	slices.Sort(sorted)
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // Len returns the number of backends of the ring.

@@ -198,7 +198,10 @@ func TestLookupFlappingHealthStaysDistinct(t *testing.T) {
 
 // TestTop2MatchesPick: Lookup's one-pass path for one or two replicas
 // answers what the general selection answers, ties between equal scores
-// included (broken by id, whatever the order of the backends).
+// included (broken by id, whatever the order of the backends), and so
+// does Top2's path for rings with equal scores. Hashes equal to a seed
+// give that backend a score of 0, the value Top2 holds for a missing
+// second pick.
 func TestTop2MatchesPick(t *testing.T) {
 	var rings []*Ring
 	for n := 1; n <= 8; n++ {
@@ -209,14 +212,23 @@ func TestTop2MatchesPick(t *testing.T) {
 	rings = append(rings,
 		&Ring{ids: []string{"b", "a", "c"}, seeds: []uint64{7, 7, 7}, replicas: 2},
 		&Ring{ids: []string{"c", "b", "a", "d"}, seeds: []uint64{7, 9, 7, 9}, replicas: 2},
-		&Ring{ids: []string{"z", "y"}, seeds: []uint64{1, 1}, replicas: 1})
+		&Ring{ids: []string{"z", "y"}, seeds: []uint64{1, 1}, replicas: 1},
+		&Ring{ids: []string{"p", "q", "r"}, seeds: []uint64{5, 9, 11}, replicas: 2})
 	for _, r := range rings {
+		hashes := slices.Clone(r.seeds)
 		for h := uint64(0); h < 2000; h++ {
-			x := h * 0x9e3779b97f4a7c15
+			hashes = append(hashes, h*0x9e3779b97f4a7c15)
+		}
+		for _, x := range hashes {
 			got := r.top2(x, nil)
 			s := selector{r: r, h: x}
 			if want := s.pick(nil, false, nil); !slices.Equal(got, want) {
 				t.Fatalf("ring %v hash %x: top2 %v, pick %v", r.ids, x, got, want)
+			}
+			f, sec := r.Top2(x)
+			tf, tsec := r.top2Ties(x)
+			if f != tf || sec != tsec {
+				t.Fatalf("ring %v hash %x: Top2 %d %d, top2Ties %d %d", r.ids, x, f, sec, tf, tsec)
 			}
 		}
 	}
