@@ -11,68 +11,28 @@ import (
 // errRouting: the routing answered a backend or shard it has no target for.
 var errRouting = errors.New("routing has no target")
 
-// recSpan is one future queue record: acc.buf[start:end].
-type recSpan struct {
-	kind       queue.Kind
-	start, end int
-	samples    int
-}
-
-// acc accumulates the payload bytes bound for one (backend, shard) target.
-type acc struct {
-	target Target // set while touched
-	buf    []byte
-	spans  []recSpan
-	recs   []queue.Record
-}
-
-// add appends payload p (one entry of the given kind) to the accumulator,
-// opening a new record when the kind changes or the series record would
-// pass max samples; a record always takes at least one entry.
-func (a *acc) add(kind queue.Kind, p []byte, samples, max int) {
-	n := len(a.spans)
-	if n == 0 || a.spans[n-1].kind != kind ||
-		(a.spans[n-1].samples > 0 && a.spans[n-1].samples+samples > max) {
-		a.spans = append(a.spans, recSpan{kind: kind, start: len(a.buf), end: len(a.buf)})
-		n++
-	}
-	a.buf = append(a.buf, p...)
-	s := &a.spans[n-1]
-	s.end = len(a.buf)
-	s.samples += samples
-}
-
-// records materialises the spans as queue records sharing a.buf.
-func (a *acc) records(tenant string) []queue.Record {
-	a.recs = a.recs[:0]
-	for _, s := range a.spans {
-		a.recs = append(a.recs, queue.Record{
-			Kind: s.kind, Tenant: tenant, Samples: s.samples, Payload: a.buf[s.start:s.end:s.end],
-		})
-	}
-	return a.recs
-}
-
 // placer is pass 2: it applies the limiter and the ring to the decoded
 // entries and fills one accumulator per touched target. Reused across
 // requests; not safe for concurrent use.
 type placer struct {
-	base        []int // first flat target index of each backend
-	accs        []acc // by flat target index
-	touched     []int // flat indexes of accumulators in use, in first-use order
-	dst         []int // Lookup scratch
-	alt         []int // Lookup scratch for the all-healthy answer
-	degraded    bool  // some backend is down for this request's routing
-	rerouted    int   // series placed elsewhere than with every backend up
-	kept        int   // series admitted
-	dropped     int   // series refused by the limiter
-	keptSamples int   // samples + histograms of the admitted series
+	base        []int      // first flat target index of each backend
+	accs        []acc      // by flat target index
+	targets     [][]Target // the request's Routing.Targets; nil when clear
+	touched     []int      // flat indexes of accumulators in use, in first-use order
+	dst         []int      // Lookup scratch
+	alt         []int      // Lookup scratch for the all-healthy answer
+	est         int        // bytes an accumulator is sized for when first touched
+	degraded    bool       // some backend is down for this request's routing
+	rerouted    int        // series placed elsewhere than with every backend up
+	kept        int        // series admitted
+	dropped     int        // series refused by the limiter
+	keptSamples int        // samples + histograms of the admitted series
 }
 
 // reset sizes the placer for rt. The placer must be clear.
 func (p *placer) reset(rt *Routing) {
 	p.kept, p.dropped, p.keptSamples, p.rerouted = 0, 0, 0, 0
-	p.degraded = anyDown(rt)
+	p.degraded, p.targets = anyDown(rt), rt.Targets
 	var n int
 	p.base, n = rt.targetCount(p.base)
 	if len(p.accs) < n {
@@ -84,49 +44,110 @@ func (p *placer) reset(rt *Routing) {
 // pooled state does not pin a closed queue) and oversized buffers.
 func (p *placer) clear() {
 	for _, i := range p.touched {
-		a := &p.accs[i]
-		a.target, a.buf, a.spans = nil, a.buf[:0], a.spans[:0]
-		clear(a.recs)
-		if cap(a.buf) > retainBytes/8 {
-			a.buf = nil
-		}
+		p.accs[i].reset(retainBytes / 8)
 	}
-	p.touched = p.touched[:0]
+	p.touched, p.targets = p.touched[:0], nil
 }
 
 // acc returns the accumulator of (backend b, shard s), marking it touched.
 func (p *placer) acc(rt *Routing, b, s int) (*acc, error) {
-	if b < 0 || b >= len(rt.Targets) || s < 0 || s >= len(rt.Targets[b]) || rt.Targets[b][s] == nil {
-		return nil, fmt.Errorf("%w: backend %d shard %d", errRouting, b, s)
+	if b < 0 || b >= len(rt.Targets) || s < 0 || s >= len(rt.Targets[b]) {
+		return nil, noTarget(b, s)
+	}
+	if a := p.accIn(b, s); a != nil {
+		return a, nil
+	}
+	return nil, noTarget(b, s)
+}
+
+// accIn is acc for a backend and shard known to be in range of the
+// request's targets; it returns nil when there is no target there.
+func (p *placer) accIn(b, s int) *acc {
+	a := &p.accs[p.base[b]+s]
+	if a.target == nil {
+		a = p.touch(b, s)
+	}
+	return a
+}
+
+// touch binds the untouched accumulator of (backend b, shard s) to its
+// target and returns it, or returns nil when the target is nil. It runs
+// once per target and request: kept out of line so that accIn inlines.
+//
+//go:noinline
+func (p *placer) touch(b, s int) *acc {
+	t := p.targets[b][s]
+	if t == nil {
+		return nil
 	}
 	i := p.base[b] + s
-	a := &p.accs[i]
-	if a.target == nil {
-		a.target = rt.Targets[b][s]
-		p.touched = append(p.touched, i)
-	}
-	return a, nil
+	p.accs[i].bind(t, p.est)
+	p.touched = append(p.touched, i)
+	return &p.accs[i]
+}
+
+// noTarget is the error for a (backend b, shard s) rt has no target for.
+func noTarget(b, s int) error {
+	return fmt.Errorf("%w: backend %d shard %d", errRouting, b, s)
 }
 
 // place routes every decoded entry and metadata span of d.
 func (p *placer) place(rt *Routing, d *decoder, body []byte, lim Limiter, max int) error {
+	ring := allUpRing(rt)
+	p.est = shareBytes(len(body), rt)
+	var err error
+	if ring != nil {
+		err = p.placeAllUp(rt, ring, d, body, lim, max)
+	} else {
+		err = p.placeEach(rt, d, body, lim, max)
+	}
+	if err != nil {
+		return err
+	}
+	return p.placeMetadata(rt, d.meta, body)
+}
+
+// admit asks lim (nil: admit all) about e and counts the answer.
+func (p *placer) admit(lim Limiter, e *entry) bool {
+	if lim != nil {
+		return p.ask(lim, e)
+	}
+	p.kept++
+	p.keptSamples += e.samples
+	return true
+}
+
+// ask is admit with a limiter.
+func (p *placer) ask(lim Limiter, e *entry) bool {
+	if !lim.Admit(e.seriesHash, e.samples) {
+		p.dropped++
+		return false
+	}
+	p.kept++
+	p.keptSamples += e.samples
+	return true
+}
+
+// entryBytes returns the bytes of e: in body, or in d's rewrite buffer.
+func entryBytes(d *decoder, body []byte, e *entry) []byte {
+	if e.rewritten {
+		return d.rewrite[e.start:e.end]
+	}
+	return body[e.start:e.end]
+}
+
+// placeEach places every admitted entry of d through the Ring interface.
+func (p *placer) placeEach(rt *Routing, d *decoder, body []byte, lim Limiter, max int) error {
 	for i := range d.entries {
 		e := &d.entries[i]
-		if lim != nil && !lim.Admit(e.seriesHash, e.samples) {
-			p.dropped++
+		if !p.admit(lim, e) {
 			continue
 		}
-		p.kept++
-		p.keptSamples += e.samples
-		src := body
-		if e.rewritten {
-			src = d.rewrite
-		}
-		if err := p.placeSeries(rt, e, src[e.start:e.end], max); err != nil {
+		if err := p.placeSeries(rt, e, entryBytes(d, body, e), max); err != nil {
 			return err
 		}
 	}
-	return p.placeMetadata(rt, d.meta, body)
+	return nil
 }
 
 // placeSeries appends one series to each of its replicas' accumulators.
