@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -21,15 +23,22 @@ type nopTarget struct{}
 func (nopTarget) Submit(_ []queue.Record, done chan<- error) { done <- nil }
 
 // benchRouting is a real ring over 4 backends, 2 replicas, 4 shards.
-func benchRouting(b *testing.B) *Routing {
-	ids := []string{"b0", "b1", "b2", "b3"}
-	ring, err := router.New(ids, 2, 4)
+func benchRouting(b *testing.B) *Routing { return benchRoutingOf(b, 4, 2, 4) }
+
+// benchRoutingOf is a real ring over n backends, rf replicas and shards
+// shards, with no-op targets.
+func benchRoutingOf(b *testing.B, n, rf, shards int) *Routing {
+	var ids []string
+	for i := range n {
+		ids = append(ids, "b"+strconv.Itoa(i))
+	}
+	ring, err := router.New(ids, rf, shards)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rt := &Routing{Ring: ring, Key: router.KeySeries}
 	for range ids {
-		rt.Targets = append(rt.Targets, []Target{nopTarget{}, nopTarget{}, nopTarget{}, nopTarget{}})
+		rt.Targets = append(rt.Targets, slices.Repeat([]Target{nopTarget{}}, shards))
 	}
 	return rt
 }
@@ -42,6 +51,7 @@ func BenchmarkDecodeRoute(b *testing.B) {
 	body, _ := nodeExporterRequest(benchSeries).Marshal()
 	rt := benchRouting(b)
 	b.Run("fast", func(b *testing.B) { benchPath(b, rt, body, Options{}) })
+	b.Run("fast-2x2-rf1", func(b *testing.B) { benchPath(b, benchRoutingOf(b, 2, 1, 2), body, Options{}) })
 	b.Run("gogo-rewrite", func(b *testing.B) {
 		benchPath(b, rt, body, Options{ExternalLabels: labels.FromStrings("zz_replica", "a")})
 	})

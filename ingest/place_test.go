@@ -47,7 +47,7 @@ type placed struct {
 
 // placeWith decodes and places body over rt with at most max samples
 // a record, as Handler.route does, and returns the outcome.
-func placeWith(t *testing.T, rt *Routing, body []byte, max int) (placed, error) {
+func placeWith(t testing.TB, rt *Routing, body []byte, max int) (placed, error) {
 	t.Helper()
 	st := &reqState{}
 	o := Options{BatchSamples: max}.withDefaults()
@@ -93,7 +93,7 @@ func TestAllUpPathMatchesLookup(t *testing.T) {
 	}
 }
 
-func comparePlaced(t *testing.T, got, want placed) {
+func comparePlaced(t testing.TB, got, want placed) {
 	t.Helper()
 	if !slices.Equal(got.touched, want.touched) || got.kept != want.kept || got.samples != want.samples {
 		t.Fatalf("touched %v, kept %d (%d samples); want %v, %d (%d)",
@@ -136,7 +136,7 @@ func TestAllUpPathMissingTarget(t *testing.T) {
 	}
 }
 
-func mustRing(t *testing.T, backends, replicas, shards int) *router.Ring {
+func mustRing(t testing.TB, backends, replicas, shards int) *router.Ring {
 	t.Helper()
 	var ids []string
 	for i := 0; i < backends; i++ {
@@ -182,4 +182,37 @@ func TestAccRecords(t *testing.T) {
 	if a.target != nil || len(a.buf) != 0 || len(a.records("")) != 0 {
 		t.Fatal("reset left state behind")
 	}
+}
+
+// FuzzPlacement: for any body the decoder accepts and any record limit,
+// the direct path and the Ring interface path place alike.
+func FuzzPlacement(f *testing.F) {
+	for _, wr := range []*prompb.WriteRequest{placeRequest(), richRequest(), nodeExporterRequest(3)} {
+		raw, _ := wr.Marshal()
+		f.Add(raw, uint8(3))
+	}
+	f.Add([]byte(series(lab("b", "1"), lab("a", "2"), sample())), uint8(0))
+	ring := mustRing(f, 3, 2, 4)
+	var targets [][]Target
+	for range 3 {
+		targets = append(targets, slices.Repeat([]Target{nopTarget{}}, 4))
+	}
+	direct := &Routing{Ring: ring, Key: router.KeySeries, Targets: targets}
+	general := &Routing{Ring: viaInterface{ring}, Key: router.KeySeries, Targets: targets}
+	opts := Options{}.withDefaults()
+	d := &decoder{opts: &opts, routeH: router.NewHasher(router.KeySeries)}
+	f.Fuzz(func(t *testing.T, body []byte, max uint8) {
+		if d.decode(body) != nil {
+			return
+		}
+		want, err := placeWith(t, general, body, 1+int(max))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := placeWith(t, direct, body, 1+int(max))
+		if err != nil {
+			t.Fatal(err)
+		}
+		comparePlaced(t, got, want)
+	})
 }
