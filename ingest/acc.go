@@ -18,6 +18,8 @@ type acc struct {
 	open   recSpan   // the record being filled (end unset); kind 0 when none
 	spans  []recSpan // the records closed before open
 	recs   []queue.Record
+	zbuf   []byte // the records' compressed blocks (seal.go), in order
+	zends  []int  // end of each record's block in zbuf; equal ends: stored raw
 }
 
 // add appends payload p (one entry of the given kind, never 0) to the
@@ -69,8 +71,12 @@ func (a *acc) bind(t Target, est int) {
 // does not pin a closed queue), the records and a buffer over keep bytes.
 func (a *acc) reset(keep int) {
 	a.target, a.buf, a.spans, a.open = nil, a.buf[:0], a.spans[:0], recSpan{}
+	a.zbuf, a.zends = a.zbuf[:0], a.zends[:0]
 	clear(a.recs)
 	if cap(a.buf) > keep {
 		a.buf = nil
+	}
+	if cap(a.zbuf) > keep {
+		a.zbuf = nil
 	}
 }

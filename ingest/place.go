@@ -22,6 +22,7 @@ type placer struct {
 	dst         []int      // Lookup scratch
 	alt         []int      // Lookup scratch for the all-healthy answer
 	est         int        // bytes an accumulator is sized for when first touched
+	sealer      sealer     // compresses the records before submit
 	degraded    bool       // some backend is down for this request's routing
 	rerouted    int        // series placed elsewhere than with every backend up
 	kept        int        // series admitted
@@ -47,6 +48,9 @@ func (p *placer) clear() {
 		p.accs[i].reset(retainBytes / 8)
 	}
 	p.touched, p.targets = p.touched[:0], nil
+	if cap(p.sealer.scratch) > retainBytes/8 {
+		p.sealer.scratch = nil
+	}
 }
 
 // acc returns the accumulator of (backend b, shard s), marking it touched.
@@ -93,7 +97,7 @@ func noTarget(b, s int) error {
 
 // place routes every decoded entry and metadata span of d.
 func (p *placer) place(rt *Routing, d *decoder, body []byte, lim Limiter, max int) error {
-	ring := allUpRing(rt)
+	ring := allUpRing(rt, p.degraded)
 	p.est = shareBytes(len(body), rt)
 	var err error
 	if ring != nil {

@@ -76,7 +76,7 @@ func TestAllUpPathMatchesLookup(t *testing.T) {
 			name := fmt.Sprintf("%d-backends-rf%d-%d-shards-max%d", c.backends, c.replicas, c.shards, max)
 			t.Run(name, func(t *testing.T) {
 				b, ring := realBed(t, Options{}, router.KeySeries, c.backends, c.replicas, c.shards)
-				if allUpRing(b.rt) == nil {
+				if allUpRing(b.rt, false) == nil {
 					t.Fatal("the direct path does not apply")
 				}
 				want, err := placeWith(t, &Routing{Ring: viaInterface{ring}, Key: b.rt.Key, Targets: b.rt.Targets}, body, max)
@@ -112,6 +112,27 @@ func comparePlaced(t testing.TB, got, want placed) {
 	}
 }
 
+// TestAllUpPathWithHealthAllUp: a Health reporting every backend up (the
+// watchdog's, most of the time) takes the direct path, with the answers
+// Lookup gives with that Health.
+func TestAllUpPathWithHealthAllUp(t *testing.T) {
+	body := marshal(t, placeRequest())
+	b, ring := realBed(t, Options{}, router.KeySeries, 3, 2, 2)
+	rt := &Routing{Ring: ring, Health: downHealth(-1), Key: b.rt.Key, Targets: b.rt.Targets}
+	if anyDown(rt) || allUpRing(rt, anyDown(rt)) == nil {
+		t.Fatal("the direct path does not apply with every backend up")
+	}
+	want, err := placeWith(t, &Routing{Ring: viaInterface{ring}, Health: downHealth(-1), Key: b.rt.Key, Targets: b.rt.Targets}, body, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := placeWith(t, rt, body, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comparePlaced(t, got, want)
+}
+
 // TestAllUpPathMissingTarget: a nil target is the same routing error on
 // both paths, and the direct path is not taken where an answer could fall
 // outside the targets, with a health, or with more than two replicas.
@@ -125,12 +146,12 @@ func TestAllUpPathMissingTarget(t *testing.T) {
 		t.Fatalf("direct path: %v, interface path: %v", got, want)
 	}
 	for name, rt := range map[string]*Routing{
-		"health":     {Ring: ring, Health: downHealth(-1), Targets: b.rt.Targets},
+		"one down":   {Ring: ring, Health: downHealth(0), Targets: b.rt.Targets},
 		"short row":  {Ring: ring, Targets: [][]Target{b.rt.Targets[0], b.rt.Targets[1][:1]}},
 		"no backend": {Ring: ring, Targets: b.rt.Targets[:1]},
 		"3 replicas": {Ring: mustRing(t, 3, 3, 2), Targets: [][]Target{b.rt.Targets[0], b.rt.Targets[1], b.rt.Targets[0]}},
 	} {
-		if allUpRing(rt) != nil {
+		if allUpRing(rt, anyDown(rt)) != nil {
 			t.Errorf("%s: direct path taken", name)
 		}
 	}

@@ -6,12 +6,16 @@ import (
 )
 
 // allUpRing returns rt's ring when placeAllUp may place the request: a
-// *router.Ring of one or two replicas, no Health (so Lookup answers
-// Top2), and a target row of at least Shards() entries for every
+// *router.Ring of one or two replicas, every backend up when the request
+// began (degraded false: no Health, or one reporting all up, so Lookup
+// answers Top2), and a target row of at least Shards() entries for every
 // backend, so no answer is out of range of rt.Targets. Otherwise nil.
-func allUpRing(rt *Routing) *router.Ring {
+// Health is read once per request, as for the degraded flag: a backend
+// that goes down meanwhile still gets the rest of the request, on disk
+// in its queue like any backlog.
+func allUpRing(rt *Routing, degraded bool) *router.Ring {
 	ring, ok := rt.Ring.(*router.Ring)
-	if !ok || rt.Health != nil || ring.Replicas() > 2 || len(rt.Targets) < ring.Len() {
+	if !ok || degraded || ring.Replicas() > 2 || len(rt.Targets) < ring.Len() {
 		return nil
 	}
 	for _, row := range rt.Targets[:ring.Len()] {

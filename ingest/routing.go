@@ -15,8 +15,8 @@ type Target interface {
 
 // Ring maps a routing hash onto backends and a shard; *router.Ring
 // satisfies it. Safe for concurrent use. A *router.Ring of one or two
-// replicas in a Routing without Health is asked through Top2 instead of
-// Lookup, which answers the same.
+// replicas is asked through Top2 instead of Lookup, which answers the
+// same, for a request that began with every backend up.
 type Ring interface {
 	Lookup(h uint64, health router.Health, dst []int) []int
 	Shard(h uint64) int

@@ -1,6 +1,7 @@
 package ingest
 
-// submit hands every touched target its records and waits for all of them,
+// submit compresses the records (seal) and hands every touched target its
+// records, then waits for all of them,
 // whatever happens to the client: the records may already be durable, and a
 // queue writer must never be left blocked on an unread done channel. It
 // returns the first error reported, or nil when every target succeeded.
@@ -11,10 +12,11 @@ func (s *reqState) submit(tenant string) error {
 	if len(touched) == 0 {
 		return nil
 	}
+	s.place.seal(tenant)
 	done := s.doneChan(len(touched))
 	for _, i := range touched {
 		a := &s.place.accs[i]
-		a.target.Submit(a.records(tenant), done)
+		a.target.Submit(a.recs, done)
 	}
 	// The records live in the accumulators: the bodies they were copied
 	// from can serve other requests while this one waits for the disk.

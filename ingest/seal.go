@@ -1,0 +1,71 @@
+package ingest
+
+import (
+	"bytes"
+	"slices"
+
+	"github.com/prws/prws/queue"
+)
+
+// sealer compresses the records of a request's accumulators before they
+// are submitted, in the request's goroutine rather than under a queue's
+// lock, and once per distinct payload: when every series goes to every
+// backend (replica_factor equal to the number of backends), shard s of
+// each backend receives the same series in the same order, and their
+// records are compressed once and share the blocks. Owned by one placer.
+type sealer struct {
+	scratch []byte // room for the largest block, reused
+}
+
+// seal materialises the records of every touched accumulator with
+// tenant, each carrying its queue.Compress block (nil for a payload
+// stored raw). The records and blocks stay owned by the accumulators
+// until their reset.
+func (p *placer) seal(tenant string) {
+	for k, i := range p.touched {
+		a := &p.accs[i]
+		recs := a.records(tenant)
+		if twin := p.twinOf(a, k); twin != nil {
+			for j := range recs {
+				recs[j].Block = twin.recs[j].Block
+			}
+			continue
+		}
+		p.sealer.compress(a, recs)
+	}
+}
+
+// compress stores the block of every record of a in a.zbuf and points
+// the records at them.
+func (s *sealer) compress(a *acc, recs []queue.Record) {
+	a.zbuf, a.zends = a.zbuf[:0], a.zends[:0]
+	for j := range recs {
+		z, ok := queue.Compress(s.scratch[:0], recs[j].Payload)
+		s.scratch = z[:0]
+		if !ok {
+			z = nil
+		}
+		a.zbuf = append(a.zbuf, z...)
+		a.zends = append(a.zends, len(a.zbuf))
+	}
+	start := 0
+	for j, end := range a.zends {
+		if end > start {
+			recs[j].Block = a.zbuf[start:end:end]
+		}
+		start = end
+	}
+}
+
+// twinOf returns an accumulator touched before the k-th (a) whose
+// records are byte for byte a's, or nil. Lengths are compared first, so
+// accumulators of different series cost no more than that.
+func (p *placer) twinOf(a *acc, k int) *acc {
+	for _, i := range p.touched[:k] {
+		b := &p.accs[i]
+		if len(b.buf) == len(a.buf) && slices.Equal(b.spans, a.spans) && bytes.Equal(b.buf, a.buf) {
+			return b
+		}
+	}
+	return nil
+}

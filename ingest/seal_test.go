@@ -1,0 +1,95 @@
+package ingest
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/golang/snappy"
+	"github.com/prws/prws/router"
+)
+
+// sealWith decodes, places and seals body over rt and returns the
+// placer.
+func sealWith(t *testing.T, rt *Routing, body []byte, max int) *placer {
+	t.Helper()
+	st := &reqState{}
+	o := Options{BatchSamples: max}.withDefaults()
+	st.prepare(rt, &o, nil, 0, nil)
+	if err := st.dec.decode(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.place.place(rt, &st.dec, body, nil, max); err != nil {
+		t.Fatal(err)
+	}
+	st.place.seal("tenant")
+	return &st.place
+}
+
+// checkBlocks fails unless every record of every touched accumulator
+// carries a block that decodes to its payload (or none, for a payload
+// stored raw).
+func checkBlocks(t *testing.T, p *placer) {
+	t.Helper()
+	for _, i := range p.touched {
+		for j, r := range p.accs[i].recs {
+			if r.Block == nil {
+				continue
+			}
+			got, err := snappy.Decode(nil, r.Block)
+			if err != nil || !bytes.Equal(got, r.Payload) {
+				t.Fatalf("target %d record %d: block does not decode to the payload: %v", i, j, err)
+			}
+		}
+	}
+}
+
+// With every series on every backend, shard s of each backend holds the
+// same records: compressed once, the blocks shared.
+func TestSealSharesTwinBlocks(t *testing.T) {
+	body := marshal(t, nodeExporterRequest(400))
+	b, _ := realBed(t, Options{}, router.KeySeries, 2, 2, 2)
+	p := sealWith(t, b.rt, body, 50)
+	checkBlocks(t, p)
+	if len(p.touched) != 4 {
+		t.Fatalf("%d targets touched, want 4", len(p.touched))
+	}
+	shared := 0
+	for _, i := range p.touched {
+		for _, j := range p.touched {
+			ra, rb := p.accs[i].recs, p.accs[j].recs
+			if i >= j || len(ra) == 0 || len(ra) != len(rb) || &ra[0].Block[0] != &rb[0].Block[0] {
+				continue
+			}
+			for k := range ra {
+				if &ra[k].Block[0] != &rb[k].Block[0] {
+					t.Fatalf("targets %d and %d share record 0's block but not record %d's", i, j, k)
+				}
+			}
+			shared++
+		}
+	}
+	if shared != 2 {
+		t.Fatalf("%d pairs of targets share blocks, want 2 (one per shard)", shared)
+	}
+}
+
+// With one replica no two targets hold the same series: each has its
+// own blocks.
+func TestSealCompressesEachTarget(t *testing.T) {
+	body := marshal(t, nodeExporterRequest(400))
+	b, _ := realBed(t, Options{}, router.KeySeries, 2, 1, 2)
+	p := sealWith(t, b.rt, body, DefaultBatchSamples)
+	checkBlocks(t, p)
+	seen := map[*byte]bool{}
+	for _, i := range p.touched {
+		for _, r := range p.accs[i].recs {
+			if r.Block == nil {
+				t.Fatalf("target %d: a record of node_exporter series stored raw", i)
+			}
+			if seen[&r.Block[0]] {
+				t.Fatal("two targets share a block")
+			}
+			seen[&r.Block[0]] = true
+		}
+	}
+}
