@@ -20,7 +20,11 @@
 // permuted into order, everything else untouched. Only series that must be
 // rewritten (external labels to merge in, Options.ForceSelfTimestamp) take
 // the slow path: a full gogo decode, rewrite and re-encode of that one
-// series. Per-request scratch (buffers, label offsets, hashers, accumulators)
+// series. Before submitting, the request compresses its records itself
+// (seal.go, queue.Compress), in its own goroutine rather than under a
+// queue's lock, and once per distinct payload: when every series goes to
+// every backend, shard s of each backend gets the same records and the
+// same block. Per-request scratch (buffers, label offsets, hashers, accumulators)
 // lives in a pooled state, so the steady state allocates nothing per series.
 //
 // # Remote-write 2.0

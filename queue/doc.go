@@ -13,7 +13,10 @@
 // Submit stores a payload of 256 bytes or more as one snappy block when
 // that makes it smaller (remote-write series shrink about 5-8×): envelope
 // version 2 with FlagSnappy, the payload length and the CRC taken over the
-// compressed bytes. Smaller or incompressible payloads keep the version 1
+// compressed bytes. A caller may compress the payload itself with Compress
+// and pass the block as Record.Block (ingest does, outside the queue
+// lock and once for several queues); Submit then stores that block. Smaller
+// or incompressible payloads keep the version 1
 // envelope, byte for byte the format of earlier releases, and both
 // versions are read, so an existing queue drains unchanged and a queue
 // may mix them. NextBatch joins the records' stored blocks into one snappy
