@@ -49,18 +49,26 @@ type placed struct {
 // a record, as Handler.route does, and returns the outcome.
 func placeWith(t testing.TB, rt *Routing, body []byte, max int) (placed, error) {
 	t.Helper()
+	st, err := placeState(t, rt, body, max)
+	out := placed{touched: slices.Clone(st.place.touched), kept: st.place.kept, samples: st.place.keptSamples}
+	for _, i := range st.place.touched {
+		out.recs = append(out.recs, slices.Clone(st.place.accs[i].records("tenant")))
+	}
+	return out, err
+}
+
+// placeState decodes and places body over rt with at most max samples a
+// record, as Handler.route does, and returns the request state with the
+// placement's error.
+func placeState(t testing.TB, rt *Routing, body []byte, max int) (*reqState, error) {
+	t.Helper()
 	st := &reqState{}
 	o := Options{BatchSamples: max}.withDefaults()
 	st.prepare(rt, &o, nil, 0, nil)
 	if err := st.dec.decode(body); err != nil {
 		t.Fatal(err)
 	}
-	err := st.place.place(rt, &st.dec, body, nil, max)
-	out := placed{touched: slices.Clone(st.place.touched), kept: st.place.kept, samples: st.place.keptSamples}
-	for _, i := range st.place.touched {
-		out.recs = append(out.recs, slices.Clone(st.place.accs[i].records("tenant")))
-	}
-	return out, err
+	return st, st.place.place(rt, &st.dec, body, nil, max)
 }
 
 // TestAllUpPathMatchesLookup: with a *router.Ring of one or two replicas

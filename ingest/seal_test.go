@@ -12,13 +12,8 @@ import (
 // placer.
 func sealWith(t *testing.T, rt *Routing, body []byte, max int) *placer {
 	t.Helper()
-	st := &reqState{}
-	o := Options{BatchSamples: max}.withDefaults()
-	st.prepare(rt, &o, nil, 0, nil)
-	if err := st.dec.decode(body); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.place.place(rt, &st.dec, body, nil, max); err != nil {
+	st, err := placeState(t, rt, body, max)
+	if err != nil {
 		t.Fatal(err)
 	}
 	st.place.seal("tenant")
