@@ -244,7 +244,8 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	}
 	names := map[string]bool{}
 	deadline := time.Now().Add(10 * time.Second)
-	for _, want := range []string{"prws_remote_dead_letter_batches_total", "prws_watchdog_transitions_total", "prws_queue_oldest_pending_timestamp_seconds"} {
+	for _, want := range []string{"prws_remote_dead_letter_batches_total", "prws_watchdog_transitions_total",
+		"prws_queue_oldest_pending_timestamp_seconds", "prws_remote_requests_total"} {
 		for !names[want] {
 			if time.Now().After(deadline) {
 				t.Fatalf("no %s after 10s of traffic; have %v", want, sortedKeys(names))
