@@ -42,9 +42,13 @@ type joiner struct {
 	parts []part
 }
 
+// joinRetain bounds the block buffer kept from one batch to the next, so
+// one huge batch does not pin its memory for ever.
+const joinRetain = 16 << 20
+
 // reset starts a new block.
 func (j *joiner) reset() {
-	if cap(j.buf) < maxBlockHeader {
+	if cap(j.buf) < maxBlockHeader || cap(j.buf) > joinRetain {
 		j.buf = make([]byte, maxBlockHeader, 64<<10)
 	}
 	j.buf, j.total, j.parts = j.buf[:maxBlockHeader], 0, j.parts[:0]

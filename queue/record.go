@@ -126,12 +126,12 @@ func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload,
 // smaller. A caller submitting one payload to several queues compresses
 // it once and passes the block as Record.Block. Safe for concurrent use.
 func Compress(dst, payload []byte) ([]byte, bool) {
-	max := s2.MaxEncodedLen(len(payload))
-	if len(payload) < compressMin || max <= 0 {
+	room := s2.MaxEncodedLen(len(payload))
+	if len(payload) < compressMin || room <= 0 {
 		return dst, false
 	}
 	at := len(dst)
-	dst = growTo(dst, at+max)
+	dst = growTo(dst, at+room)
 	z := s2.EncodeSnappy(dst[at:], payload)
 	if len(z) >= len(payload) {
 		return dst[:at], false
