@@ -168,7 +168,7 @@ func nameLess(b []byte, a, al, c, cl int) bool {
 	return al < cl
 }
 
-// stageLabel writes into s the hashed form (see router.AppendLabel) of
+// stageLabel writes into s the hashed form (see router.SumSeries) of
 // the canonical Label entry in w, of size bytes and name length nl: the
 // name w[4:nl+4] to s[0:nl], the value w[nl+6:size] to s[nl+1:size-5],
 // each followed by router.LabelSep. It copies eight bytes at a time,

@@ -111,16 +111,8 @@ func (h *Hasher) Sum64() uint64 {
 	return d.Sum64()
 }
 
-// AppendLabel appends the hashed form of one label, name LabelSep value
-// LabelSep, to dst and returns it. A caller may write the same bytes by
-// other means; SumSeries only sees the result.
-func AppendLabel(dst, name, value []byte) []byte {
-	dst = append(append(dst, name...), LabelSep)
-	return append(append(dst, value...), LabelSep)
-}
-
-// SumSeries returns the KeySeries hash of the labels whose hashed forms
-// (see AppendLabel) staged holds, concatenated in sorted name order: the
+// SumSeries returns the KeySeries hash of labels staged in their hashed
+// form, name LabelSep value LabelSep for each in sorted name order: the
 // value a KeySeries Hasher returns after an Add of each of those labels.
 // It does not retain staged.
 func SumSeries(staged []byte) uint64 { return xxhash.Sum64(staged) }

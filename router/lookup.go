@@ -71,16 +71,16 @@ func (r *Ring) Top2(h uint64) (first, second int) {
 // only tests build) and for one-backend rings: ranks are compared in
 // full, ids breaking ties.
 func (r *Ring) top2Ties(h uint64) (first, second int) {
-	b1, s1 := 0, r.score(h, 0)
-	b2, s2 := -1, uint64(0)
-	for i := 1; i < len(r.seeds); i++ {
-		s := mix64(h ^ r.seeds[i])
+	b1, r1 := 0, rank{r.score(h, 0), r.ids[0]}
+	b2, r2 := -1, rank{}
+	for i := 1; i < len(r.ids); i++ {
+		cand := rank{r.score(h, i), r.ids[i]}
 		switch {
-		case r.ahead(s, i, s1, b1):
-			b2, s2 = b1, s1
-			b1, s1 = i, s
-		case b2 < 0 || r.ahead(s, i, s2, b2):
-			b2, s2 = i, s
+		case cand.before(r1):
+			b2, r2 = b1, r1
+			b1, r1 = i, cand
+		case b2 < 0 || cand.before(r2):
+			b2, r2 = i, cand
 		}
 	}
 	return b1, b2
@@ -95,16 +95,6 @@ func (r *Ring) top2(h uint64, dst []int) []int {
 		return append(dst, first)
 	}
 	return append(dst, first, second)
-}
-
-// ahead reports whether backend i of score s ranks before backend j of
-// score t: rank{s, ids[i]}.before(rank{t, ids[j]}), without building the
-// ranks.
-func (r *Ring) ahead(s uint64, i int, t uint64, j int) bool {
-	if s != t {
-		return s > t
-	}
-	return r.ids[i] < r.ids[j]
 }
 
 // selector is the state of one Lookup.
