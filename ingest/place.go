@@ -17,7 +17,6 @@ var errRouting = errors.New("routing has no target")
 type placer struct {
 	base        []int      // first flat target index of each backend
 	accs        []acc      // by flat target index
-	targets     [][]Target // the request's Routing.Targets; nil when clear
 	touched     []int      // flat indexes of accumulators in use, in first-use order
 	dst         []int      // Lookup scratch
 	alt         []int      // Lookup scratch for the all-healthy answer
@@ -33,7 +32,7 @@ type placer struct {
 // reset sizes the placer for rt. The placer must be clear.
 func (p *placer) reset(rt *Routing) {
 	p.kept, p.dropped, p.keptSamples, p.rerouted = 0, 0, 0, 0
-	p.degraded, p.targets = anyDown(rt), rt.Targets
+	p.degraded = anyDown(rt)
 	var n int
 	p.base, n = rt.targetCount(p.base)
 	if len(p.accs) < n {
@@ -47,7 +46,7 @@ func (p *placer) clear() {
 	for _, i := range p.touched {
 		p.accs[i].reset(retainBytes / 8)
 	}
-	p.touched, p.targets = p.touched[:0], nil
+	p.touched = p.touched[:0]
 	if cap(p.sealer.scratch) > retainBytes/8 {
 		p.sealer.scratch = nil
 	}
@@ -58,29 +57,23 @@ func (p *placer) acc(rt *Routing, b, s int) (*acc, error) {
 	if b < 0 || b >= len(rt.Targets) || s < 0 || s >= len(rt.Targets[b]) {
 		return nil, noTarget(b, s)
 	}
-	if a := p.accIn(b, s); a != nil {
-		return a, nil
-	}
-	return nil, noTarget(b, s)
-}
-
-// accIn is acc for a backend and shard known to be in range of the
-// request's targets; it returns nil when there is no target there.
-func (p *placer) accIn(b, s int) *acc {
 	a := &p.accs[p.base[b]+s]
 	if a.target == nil {
-		a = p.touch(b, s)
+		if a = p.touch(rt, b, s); a == nil {
+			return nil, noTarget(b, s)
+		}
 	}
-	return a
+	return a, nil
 }
 
-// touch binds the untouched accumulator of (backend b, shard s) to its
-// target and returns it, or returns nil when the target is nil. It runs
-// once per target and request: kept out of line so that accIn inlines.
+// touch binds the untouched accumulator of (backend b, shard s), in
+// range of rt's targets, to its target and returns it, or returns nil
+// when the target is nil. It runs once per target and request: kept out
+// of line so that the per-series loops around it stay small.
 //
 //go:noinline
-func (p *placer) touch(b, s int) *acc {
-	t := p.targets[b][s]
+func (p *placer) touch(rt *Routing, b, s int) *acc {
+	t := rt.Targets[b][s]
 	if t == nil {
 		return nil
 	}
@@ -113,23 +106,24 @@ func (p *placer) place(rt *Routing, d *decoder, body []byte, lim Limiter, max in
 
 // admit asks lim (nil: admit all) about e and counts the answer.
 func (p *placer) admit(lim Limiter, e *entry) bool {
-	if lim != nil {
-		return p.ask(lim, e)
+	if lim != nil && !p.ask(lim, e) {
+		return false
 	}
 	p.kept++
 	p.keptSamples += e.samples
 	return true
 }
 
-// ask is admit with a limiter.
+// ask is lim's answer for e, counting a refusal; out of line, so that
+// admit inlines when there is no limiter.
+//
+//go:noinline
 func (p *placer) ask(lim Limiter, e *entry) bool {
-	if !lim.Admit(e.seriesHash, e.samples) {
-		p.dropped++
-		return false
+	if lim.Admit(e.seriesHash, e.samples) {
+		return true
 	}
-	p.kept++
-	p.keptSamples += e.samples
-	return true
+	p.dropped++
+	return false
 }
 
 // entryBytes returns the bytes of e: in body, or in d's rewrite buffer.

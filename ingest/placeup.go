@@ -44,7 +44,7 @@ func (p *placer) placeAllUp(rt *Routing, ring *router.Ring, d *decoder, body []b
 		for _, b := range picks[:n] {
 			a := &accs[base[b]+shard]
 			if a.target == nil {
-				if a = p.touch(b, shard); a == nil {
+				if a = p.touch(rt, b, shard); a == nil {
 					return noTarget(b, shard)
 				}
 			}
