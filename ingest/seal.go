@@ -18,8 +18,8 @@ type sealer struct {
 }
 
 // seal materialises the records of every touched accumulator with
-// tenant, each carrying its queue.Compress block (nil for a payload
-// stored raw). The records and blocks stay owned by the accumulators
+// tenant, each carrying its queue.Compress block, or Raw for a payload
+// that does not compress. The records and blocks stay owned by the accumulators
 // until their reset.
 func (p *placer) seal(tenant string) {
 	for k, i := range p.touched {
@@ -27,7 +27,7 @@ func (p *placer) seal(tenant string) {
 		recs := a.records(tenant)
 		if twin := p.twinOf(a, k); twin != nil {
 			for j := range recs {
-				recs[j].Block = twin.recs[j].Block
+				recs[j].Block, recs[j].Raw = twin.recs[j].Block, twin.recs[j].Raw
 			}
 			continue
 		}
@@ -52,6 +52,8 @@ func (s *sealer) compress(a *acc, recs []queue.Record) {
 	for j, end := range a.zends {
 		if end > start {
 			recs[j].Block = a.zbuf[start:end:end]
+		} else {
+			recs[j].Raw = true // the queue need not try again
 		}
 		start = end
 	}

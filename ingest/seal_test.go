@@ -21,13 +21,15 @@ func sealWith(t *testing.T, rt *Routing, body []byte, max int) *placer {
 }
 
 // checkBlocks fails unless every record of every touched accumulator
-// carries a block that decodes to its payload (or none, for a payload
-// stored raw).
+// carries either a block that decodes to its payload or Raw.
 func checkBlocks(t *testing.T, p *placer) {
 	t.Helper()
 	for _, i := range p.touched {
 		for j, r := range p.accs[i].recs {
-			if r.Block == nil {
+			if (r.Block == nil) != r.Raw {
+				t.Fatalf("target %d record %d: block %v, Raw %v", i, j, r.Block != nil, r.Raw)
+			}
+			if r.Raw {
 				continue
 			}
 			got, err := snappy.Decode(nil, r.Block)
@@ -65,6 +67,26 @@ func TestSealSharesTwinBlocks(t *testing.T) {
 	}
 	if shared != 2 {
 		t.Fatalf("%d pairs of targets share blocks, want 2 (one per shard)", shared)
+	}
+}
+
+// A payload that does not compress (metadata, below the compression
+// threshold) is marked Raw, so the queue does not try again.
+func TestSealMarksRaw(t *testing.T) {
+	body := marshal(t, placeRequest())
+	b, _ := realBed(t, Options{}, router.KeySeries, 2, 1, 2)
+	p := sealWith(t, b.rt, body, DefaultBatchSamples)
+	checkBlocks(t, p)
+	raw := 0
+	for _, i := range p.touched {
+		for _, r := range p.accs[i].recs {
+			if r.Raw {
+				raw++
+			}
+		}
+	}
+	if raw == 0 {
+		t.Fatal("no record marked Raw, though metadata records are short")
 	}
 }
 

@@ -106,7 +106,7 @@ func (q *Queue) encodeLocked(recs []Record, nowMs int64) {
 		q.cumNext += uint64(r.Samples)
 		e := Envelope{Kind: r.Kind, Index: q.nextIndex, AppendedMs: nowMs,
 			Samples: uint32(r.Samples), CumSamples: q.cumNext}
-		q.scratch = appendRecord(q.scratch[:0], &e, r.Tenant, r.Payload, r.Block)
+		q.scratch = appendRecord(q.scratch[:0], &e, r.Tenant, r.Payload, r.Block, !r.Raw)
 		g.batch.Write(q.nextIndex, q.scratch)
 		g.records++
 		g.samples += r.Samples

@@ -127,7 +127,7 @@ func TestAppendRecordCompresses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := Envelope{Kind: KindSeries, Flags: 0x80, Index: 5, AppendedMs: 1700000000000, Samples: 20, CumSamples: 40}
-			b := appendRecord([]byte("prefix"), &h, "tenant", tc.payload, nil)[len("prefix"):]
+			b := appendRecord([]byte("prefix"), &h, "tenant", tc.payload, nil, true)[len("prefix"):]
 			e, err := DecodeRecord(b)
 			if err != nil {
 				t.Fatal(err)
@@ -160,7 +160,7 @@ func TestAppendRecordCompresses(t *testing.T) {
 }
 
 func TestDecodeRecordVersionMustMatchFlag(t *testing.T) {
-	z := appendRecord(nil, &Envelope{Kind: KindSeries, Index: 1}, "", seriesPayload(0, 3), nil)
+	z := appendRecord(nil, &Envelope{Kind: KindSeries, Index: 1}, "", seriesPayload(0, 3), nil, true)
 	raw := EncodeRecord(nil, &Envelope{Kind: KindSeries, Index: 1, Payload: []byte("abc")})
 	for name, b := range map[string][]byte{"v2 without the flag": z, "v1 with the flag": raw} {
 		b = bytes.Clone(b)
@@ -305,13 +305,17 @@ func TestBlockStoredAsCompressed(t *testing.T) {
 		t.Fatal("Compress did not compress series, or lost dst")
 	}
 	h := Envelope{Kind: KindSeries, Index: 3, Samples: 20}
-	own := appendRecord(nil, &h, "t", payload, nil)
-	given := appendRecord(nil, &h, "t", payload, block[1:])
+	own := appendRecord(nil, &h, "t", payload, nil, true)
+	given := appendRecord(nil, &h, "t", payload, block[1:], false)
 	if !bytes.Equal(own, given) {
 		t.Fatal("a record with a given block differs from one the queue compressed")
 	}
 	if _, ok := Compress(nil, payload[:compressMin-1]); ok {
 		t.Fatal("a payload below compressMin was compressed")
+	}
+	raw := appendRecord(nil, &h, "t", payload, nil, false)
+	if e, err := DecodeRecord(raw); err != nil || e.Compressed() || !bytes.Equal(e.Payload, payload) {
+		t.Fatalf("a Raw record was not stored as is: %v", err)
 	}
 }
 
@@ -322,6 +326,10 @@ func TestSubmitChecksTheBlockLength(t *testing.T) {
 	err := q.Append(context.Background(), []Record{{Kind: KindSeries, Samples: 5, Payload: payload[:len(payload)-1], Block: block}})
 	if !errors.Is(err, ErrInvalidRecord) {
 		t.Fatalf("Append: %v, want ErrInvalidRecord", err)
+	}
+	err = q.Append(context.Background(), []Record{{Kind: KindSeries, Samples: 5, Payload: payload, Block: block, Raw: true}})
+	if !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("Append of a block marked Raw: %v, want ErrInvalidRecord", err)
 	}
 	if err := q.Append(context.Background(), []Record{{Kind: KindSeries, Samples: 5, Payload: payload, Block: block}}); err != nil {
 		t.Fatal(err)

@@ -14,8 +14,10 @@
 // that makes it smaller (remote-write series shrink about 5-8×): envelope
 // version 2 with FlagSnappy, the payload length and the CRC taken over the
 // compressed bytes. A caller may compress the payload itself with Compress
-// and pass the block as Record.Block (ingest does, outside the queue
-// lock and once for several queues); Submit then stores that block. Smaller
+// and pass the block as Record.Block, or Record.Raw when it does not
+// compress (ingest does, outside the queue lock and once for several
+// queues); Submit then stores that block, or the payload as is, without
+// compressing again. Smaller
 // or incompressible payloads keep the version 1
 // envelope, byte for byte the format of earlier releases, and both
 // versions are read, so an existing queue drains unchanged and a queue

@@ -16,7 +16,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(tombstone(3))
 	f.Add([]byte{})
 	f.Add(appendRecord(nil, &Envelope{Kind: KindSeries, Index: 4, Samples: 2, CumSamples: 9},
-		"tenant", bytes.Repeat([]byte("\n\x05hello"), 40), nil))
+		"tenant", bytes.Repeat([]byte("\n\x05hello"), 40), nil, true))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := DecodeRecord(b)
 		if err != nil {

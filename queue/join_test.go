@@ -32,7 +32,7 @@ func TestJoinDecodesToConcatenation(t *testing.T) {
 	j.reset()
 	for i, p := range payloads {
 		want = append(want, p...)
-		e := appendRecord(nil, &Envelope{Kind: KindSeries, Index: uint64(i + 1)}, "", p, nil)
+		e := appendRecord(nil, &Envelope{Kind: KindSeries, Index: uint64(i + 1)}, "", p, nil, true)
 		env, err := DecodeRecord(e)
 		if err != nil {
 			t.Fatal(err)

@@ -25,6 +25,10 @@ type Record struct {
 	// caller. Submit checks only that its length header matches
 	// Payload. Copied and owned like Payload.
 	Block []byte
+	// Raw says the caller found that Payload does not compress (Compress
+	// answered false): Submit stores it as is without trying again. Not
+	// with Block.
+	Raw bool
 }
 
 // Queue is one durable FIFO of records in one directory. The write side

@@ -93,27 +93,29 @@ func EncodeRecord(dst []byte, e *Envelope) []byte {
 // tenant and payload (e's own Tenant, Payload and Flags are ignored), so
 // a string tenant needs no conversion. The payload is stored as block
 // under FlagSnappy when block is not nil (Compress's block of payload),
-// else compressed straight into dst when Compress would store it so,
-// else as is.
-func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload, block []byte) []byte {
+// else, when compress is set, compressed straight into dst if Compress
+// would store it so, else as is.
+func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload, block []byte, compress bool) []byte {
 	start := len(dst)
 	h := *e
-	h.Flags = FlagSnappy
-	dst = appendHeader(dst, &h, tenant)
-	lenAt := len(dst)
-	dst = append(dst, 0, 0, 0, 0)
-	ok := block != nil
-	if ok {
-		dst = append(dst, block...)
-	} else {
-		dst, ok = Compress(dst, payload)
-	}
-	if ok {
-		binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(dst)-lenAt-4))
-		return sealRecord(dst, start)
-	}
-	dst = dst[:start]
 	h.Flags = 0
+	if block != nil || compress && len(payload) >= compressMin {
+		h.Flags = FlagSnappy
+		dst = appendHeader(dst, &h, tenant)
+		lenAt := len(dst)
+		dst = append(dst, 0, 0, 0, 0)
+		ok := block != nil
+		if ok {
+			dst = append(dst, block...)
+		} else {
+			dst, ok = Compress(dst, payload)
+		}
+		if ok {
+			binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(dst)-lenAt-4))
+			return sealRecord(dst, start)
+		}
+		dst, h.Flags = dst[:start], 0 // incompressible: stored as is
+	}
 	dst = appendHeader(dst, &h, tenant)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
 	dst = append(dst, payload...)
@@ -240,6 +242,8 @@ func validateRecords(recs []Record) error {
 			return fmt.Errorf("%w: record %d: payload of %d bytes", ErrInvalidRecord, i, len(r.Payload))
 		case r.Samples < 0 || uint64(r.Samples) > math.MaxUint32:
 			return fmt.Errorf("%w: record %d: %d samples", ErrInvalidRecord, i, r.Samples)
+		case r.Block != nil && r.Raw:
+			return fmt.Errorf("%w: record %d: both a block and Raw", ErrInvalidRecord, i)
 		case r.Block != nil && !blockHolds(r.Block, len(r.Payload)):
 			return fmt.Errorf("%w: record %d: block does not announce the payload's %d bytes", ErrInvalidRecord, i, len(r.Payload))
 		}
