@@ -15,18 +15,18 @@ var errRouting = errors.New("routing has no target")
 // entries and fills one accumulator per touched target. Reused across
 // requests; not safe for concurrent use.
 type placer struct {
-	base        []int      // first flat target index of each backend
-	accs        []acc      // by flat target index
-	touched     []int      // flat indexes of accumulators in use, in first-use order
-	dst         []int      // Lookup scratch
-	alt         []int      // Lookup scratch for the all-healthy answer
-	est         int        // bytes an accumulator is sized for when first touched
-	sealer      sealer     // compresses the records before submit
-	degraded    bool       // some backend is down for this request's routing
-	rerouted    int        // series placed elsewhere than with every backend up
-	kept        int        // series admitted
-	dropped     int        // series refused by the limiter
-	keptSamples int        // samples + histograms of the admitted series
+	base        []int  // first flat target index of each backend
+	accs        []acc  // by flat target index
+	touched     []int  // flat indexes of accumulators in use, in first-use order
+	dst         []int  // Lookup scratch
+	alt         []int  // Lookup scratch for the all-healthy answer
+	est         int    // bytes an accumulator is sized for when first touched
+	sealer      sealer // compresses the records before submit
+	degraded    bool   // some backend is down for this request's routing
+	rerouted    int    // series placed elsewhere than with every backend up
+	kept        int    // series admitted
+	dropped     int    // series refused by the limiter
+	keptSamples int    // samples + histograms of the admitted series
 }
 
 // reset sizes the placer for rt. The placer must be clear.
