@@ -109,11 +109,7 @@ func drainBodies(t *testing.T, q *Queue, maxSamples int) (body []byte, bounds []
 }
 
 func TestAppendRecordCompresses(t *testing.T) {
-	random := make([]byte, 1024)
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range random {
-		random[i] = byte(r.Uint32())
-	}
+	random := randomBytes(rand.New(rand.NewPCG(1, 2)), 1024)
 	for _, tc := range []struct {
 		name       string
 		payload    []byte

@@ -75,11 +75,7 @@ func TestCorruptionTable(t *testing.T) {
 			return all, 0, 1
 		}},
 		{"garbage tail", func(t *testing.T, segs []segLayout) ([]int, uint64, float64) {
-			r := rand.New(rand.NewPCG(1, 2))
-			junk := make([]byte, 777)
-			for i := range junk {
-				junk[i] = byte(r.Uint32())
-			}
+			junk := randomBytes(rand.New(rand.NewPCG(1, 2)), 777)
 			editFile(t, segs[len(segs)-1].path, func(b []byte) []byte { return append(b, junk...) })
 			return all, 0, 1
 		}},

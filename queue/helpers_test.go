@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -69,6 +70,15 @@ func drain(t testing.TB, q *Queue, maxSamples int) []string {
 	}
 	t.Fatal("drain did not finish")
 	return nil
+}
+
+// randomBytes returns n bytes of r (incompressible, reproducible).
+func randomBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
 }
 
 // batchBody returns b's uncompressed body, failing the test when it does

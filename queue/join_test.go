@@ -15,16 +15,9 @@ import (
 // decodes, with the stock decoder, to their concatenation.
 func TestJoinDecodesToConcatenation(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	random := func(n int) []byte {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(r.Uint32())
-		}
-		return b
-	}
 	var payloads [][]byte
 	for _, n := range []int{0, 1, 59, 60, 61, 255, 256, 257, 65535, 65536, 65537, 1<<24 + 1} {
-		payloads = append(payloads, random(n))
+		payloads = append(payloads, randomBytes(r, n))
 	}
 	payloads = append(payloads, seriesPayload(0, 1), seriesPayload(1, 300), bytes.Repeat([]byte("ab"), 100_000))
 	var want []byte
