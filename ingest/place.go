@@ -15,18 +15,20 @@ var errRouting = errors.New("routing has no target")
 // entries and fills one accumulator per touched target. Reused across
 // requests; not safe for concurrent use.
 type placer struct {
-	base        []int  // first flat target index of each backend
-	accs        []acc  // by flat target index
-	touched     []int  // flat indexes of accumulators in use, in first-use order
-	dst         []int  // Lookup scratch
-	alt         []int  // Lookup scratch for the all-healthy answer
-	est         int    // bytes an accumulator is sized for when first touched
-	sealer      sealer // compresses the records before submit
-	degraded    bool   // some backend is down for this request's routing
-	rerouted    int    // series placed elsewhere than with every backend up
-	kept        int    // series admitted
-	dropped     int    // series refused by the limiter
-	keptSamples int    // samples + histograms of the admitted series
+	base        []int     // first flat target index of each backend
+	accs        []acc     // by flat target index
+	touched     []int     // flat indexes of accumulators in use, in first-use order
+	dst         []int     // Lookup scratch
+	alt         []int     // Lookup scratch for the all-healthy answer
+	est         int       // bytes an accumulator is sized for when first touched
+	sealer      sealer    // compresses the records before submit
+	spare       *bufPool  // lends accumulator and scratch buffers; nil: none
+	boxes       []*bufBox // spare boxes for giving buffers back to spare
+	degraded    bool      // some backend is down for this request's routing
+	rerouted    int       // series placed elsewhere than with every backend up
+	kept        int       // series admitted
+	dropped     int       // series refused by the limiter
+	keptSamples int       // samples + histograms of the admitted series
 }
 
 // reset sizes the placer for rt. The placer must be clear.
@@ -78,9 +80,37 @@ func (p *placer) touch(rt *Routing, b, s int) *acc {
 		return nil
 	}
 	i := p.base[b] + s
+	p.borrow(&p.accs[i].buf, p.est)
 	p.accs[i].bind(t, p.est)
 	p.touched = append(p.touched, i)
 	return &p.accs[i]
+}
+
+// borrow gives *b a buffer from spare when it has less than min bytes
+// of room and spare has one.
+func (p *placer) borrow(b *[]byte, min int) {
+	if cap(*b) >= min || p.spare == nil {
+		return
+	}
+	if lent := p.spare.lend(&p.boxes); lent != nil {
+		*b = lent
+	}
+}
+
+// releaseBuffers gives the touched accumulators' payload buffers and the
+// sealer's scratch back to spare, once the queues have copied the records:
+// the request then waits for the disk without pinning them. The records
+// must not be read afterwards; clear still has to run.
+func (p *placer) releaseBuffers() {
+	if p.spare == nil {
+		return
+	}
+	for _, i := range p.touched {
+		a := &p.accs[i]
+		clear(a.recs)
+		p.spare.give(&a.buf, &p.boxes, retainBytes/8)
+	}
+	p.spare.give(&p.sealer.scratch, &p.boxes, retainBytes/8)
 }
 
 // noTarget is the error for a (backend b, shard s) rt has no target for.

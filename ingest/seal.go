@@ -22,6 +22,9 @@ type sealer struct {
 // that does not compress. The records and blocks stay owned by the accumulators
 // until their reset.
 func (p *placer) seal(tenant string) {
+	if len(p.touched) > 0 {
+		p.borrow(&p.sealer.scratch, p.est)
+	}
 	for k, i := range p.touched {
 		a := &p.accs[i]
 		recs := a.records(tenant)

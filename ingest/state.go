@@ -28,16 +28,14 @@ type reqState struct {
 	boxes []*bufBox  // spare boxes for releasing comp and body
 }
 
-// bufBox carries a released buffer through the pool without allocating.
-type bufBox struct{ b []byte }
-
-// statePool hands out request states; it belongs to one Handler. Request
-// buffers (compressed and decoded body) are pooled apart from the states:
-// a request gives them back as soon as its records are submitted, so the
-// requests waiting for an fsync do not each pin two body-sized buffers.
+// statePool hands out request states; it belongs to one Handler. The big
+// buffers are pooled apart from the states: a request gives them back as
+// soon as its records are submitted (the queues copied them), so the
+// requests waiting for an fsync do not each pin body-sized buffers.
 type statePool struct {
 	pool sync.Pool
-	bufs sync.Pool // *bufBox
+	bufs bufPool // compressed and decoded bodies
+	accs bufPool // accumulator payloads and compression scratch
 }
 
 func (p *statePool) get() *reqState {
@@ -46,20 +44,14 @@ func (p *statePool) get() *reqState {
 		s = &reqState{}
 	}
 	s.owner = p
-	s.refill(&s.comp)
-	s.refill(&s.body)
+	s.place.spare = &p.accs
+	if cap(s.comp) == 0 {
+		s.comp = p.bufs.lend(&s.boxes)
+	}
+	if cap(s.body) == 0 {
+		s.body = p.bufs.lend(&s.boxes)
+	}
 	return s
-}
-
-// refill gives *b a pooled buffer when it has none.
-func (s *reqState) refill(b *[]byte) {
-	if cap(*b) > 0 {
-		return
-	}
-	if box, ok := s.owner.bufs.Get().(*bufBox); ok {
-		*b, box.b = box.b[:0], nil
-		s.boxes = append(s.boxes, box)
-	}
 }
 
 // releaseBuffers hands comp and body to other requests. The caller must
@@ -68,23 +60,49 @@ func (s *reqState) releaseBuffers() {
 	if s.owner == nil {
 		return
 	}
-	s.release(&s.comp)
-	s.release(&s.body)
+	s.owner.bufs.give(&s.comp, &s.boxes, retainBytes/4)
+	s.owner.bufs.give(&s.body, &s.boxes, retainBytes/4)
 }
 
-func (s *reqState) release(b *[]byte) {
-	if cap(*b) == 0 || cap(*b) > retainBytes/4 {
-		*b = nil
+// bufPool lends byte buffers from one request to another. A buffer
+// travels in a bufBox and the borrower keeps the emptied box for the way
+// back, so lending allocates nothing in the steady state. Safe for
+// concurrent use.
+type bufPool struct{ pool sync.Pool } // *bufBox
+
+// bufBox carries a lent buffer through the pool.
+type bufBox struct{ b []byte }
+
+// lend returns a pooled buffer of length 0, or nil when there is none,
+// and keeps its box in *boxes.
+func (p *bufPool) lend(boxes *[]*bufBox) []byte {
+	box, ok := p.pool.Get().(*bufBox)
+	if !ok {
+		return nil
+	}
+	b := box.b[:0]
+	box.b = nil
+	*boxes = append(*boxes, box)
+	return b
+}
+
+// give moves *b into the pool (in a box from *boxes, or a new one) and
+// sets *b to nil; a buffer of no capacity, or over max bytes, is dropped
+// instead.
+func (p *bufPool) give(b *[]byte, boxes *[]*bufBox, max int) {
+	buf := *b
+	*b = nil
+	if cap(buf) == 0 || cap(buf) > max {
 		return
 	}
 	var box *bufBox
-	if n := len(s.boxes); n > 0 {
-		box, s.boxes = s.boxes[n-1], s.boxes[:n-1]
+	if n := len(*boxes); n > 0 {
+		box, *boxes = (*boxes)[n-1], (*boxes)[:n-1]
 	} else {
 		box = new(bufBox)
 	}
-	box.b, *b = *b, nil
-	s.owner.bufs.Put(box)
+	box.b = buf
+	p.pool.Put(box)
 }
 
 // put returns s to the pool unless it grew too large. The caller must have

@@ -5,8 +5,9 @@ package ingest
 // whatever happens to the client: the records may already be durable, and a
 // queue writer must never be left blocked on an unread done channel. It
 // returns the first error reported, or nil when every target succeeded.
-// It releases the request's body buffers (see releaseBuffers): the caller
-// must not read the request body after calling it.
+// It releases the request's body buffers and the placer's (see the
+// releaseBuffers methods): the caller must not read the request body or
+// the records after calling it.
 func (s *reqState) submit(tenant string) error {
 	touched := s.place.touched
 	if len(touched) == 0 {
@@ -18,9 +19,11 @@ func (s *reqState) submit(tenant string) error {
 		a := &s.place.accs[i]
 		a.target.Submit(a.recs, done)
 	}
-	// The records live in the accumulators: the bodies they were copied
-	// from can serve other requests while this one waits for the disk.
+	// The queues copied the records: the bodies they came from, their
+	// accumulators and the compression scratch can serve other requests
+	// while this one waits for the disk.
 	s.releaseBuffers()
+	s.place.releaseBuffers()
 	var first error
 	for range touched {
 		if err := <-done; err != nil && first == nil {
