@@ -26,8 +26,9 @@
 // every backend, shard s of each backend gets the same records and the
 // same block. Per-request scratch (buffers, label offsets, hashers, accumulators)
 // lives in a pooled state, so the steady state allocates nothing per series.
-// The big buffers (bodies, accumulator payloads, compression scratch) go
-// back to their pools as soon as the queues have copied the records, so a
+// The big buffers (bodies, accumulator payloads, compression scratch, a
+// 2.0 request's conversion state) go back to their pools as soon as the
+// queues have copied the records, so a
 // request waiting for its fsyncs holds none of them: memory follows the
 // requests being worked on, not those waiting for a slow disk.
 //

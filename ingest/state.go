@@ -20,6 +20,9 @@ type reqState struct {
 	dec   decoder
 	place placer
 	done  chan error
+	// submitted, if set, runs once the queues have taken the records and
+	// the buffers are released, before the wait for the disk.
+	submitted func()
 
 	hashFor *Routing // routing the hashers were built for
 	limiter bool     // whether seriesH was wanted when built (see prepare)

@@ -24,6 +24,9 @@ func (s *reqState) submit(tenant string) error {
 	// while this one waits for the disk.
 	s.releaseBuffers()
 	s.place.releaseBuffers()
+	if s.submitted != nil {
+		s.submitted()
+	}
 	var first error
 	for range touched {
 		if err := <-done; err != nil && first == nil {

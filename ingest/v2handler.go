@@ -33,7 +33,17 @@ func (h *Handler) serveV2(hdr http.Header, st *reqState, rt *Routing, comp []byt
 		return code, msg
 	}
 	s := h.v2states.get()
-	defer h.v2states.put(s)
+	var written writtenCounts
+	held := true
+	putBack := func() { // once placed, the counts are all s is needed for
+		written, held = s.written(), false
+		h.v2states.put(s)
+	}
+	defer func() {
+		if held {
+			h.v2states.put(s)
+		}
+	}()
 	v1, code, msg := h.convertV2(s, &bud, body)
 	if code != 0 {
 		return code, msg
@@ -43,9 +53,16 @@ func (h *Handler) serveV2(hdr http.Header, st *reqState, rt *Routing, comp []byt
 		s.admit.reset(h.opts.Limiter)
 		lim = &s.admit
 	}
+	// The queues copy the records: s serves other requests while this
+	// one waits for the disk.
+	st.submitted = putBack
 	code, msg = h.route(st, rt, v1, tenant, lim)
+	st.submitted = nil
 	if code == http.StatusNoContent {
-		setWritten(hdr, s.written())
+		if held {
+			written = s.written()
+		}
+		setWritten(hdr, written)
 	}
 	return code, msg
 }
