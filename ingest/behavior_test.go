@@ -16,10 +16,13 @@ import (
 	"github.com/prws/prws/queue"
 )
 
-// serveAsync runs one request in the background; finished is closed when
-// ServeHTTP returned.
-func serveAsync(b *testBed, ctx context.Context, body []byte) (*httptest.ResponseRecorder, chan struct{}) {
+// serveAsync runs one request with the given header name, value pairs in
+// the background; finished is closed when ServeHTTP returned.
+func serveAsync(b *testBed, ctx context.Context, body []byte, hdr ...string) (*httptest.ResponseRecorder, chan struct{}) {
 	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)).WithContext(ctx)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
 	w := httptest.NewRecorder()
 	finished := make(chan struct{})
 	go func() {

@@ -1,10 +1,7 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -87,9 +84,9 @@ func TestWaitingV2RequestReleasesItsState(t *testing.T) {
 	for i := range second.Timeseries {
 		second.Timeseries[i].Samples[0].Value = -1
 	}
-	w1, done1 := serveAsyncV2(b, compress(marshal(t, first)))
+	w1, done1 := serveAsync(b, context.Background(), compress(marshal(t, first)), "Content-Type", ctV2)
 	awaitSubmits(t, b, submitted)
-	w2, done2 := serveAsyncV2(b, compress(marshal(t, second)))
+	w2, done2 := serveAsync(b, context.Background(), compress(marshal(t, second)), "Content-Type", ctV2)
 	awaitSubmits(t, b, submitted)
 	close(release)
 	<-done1
@@ -110,17 +107,4 @@ func TestWaitingV2RequestReleasesItsState(t *testing.T) {
 	expectWritten(t, w1, kept[0], 0, 0)
 	expectStatus(t, w2.Code, w2.Body.String(), 204, "")
 	expectWritten(t, w2, kept[1], 0, 0)
-}
-
-// serveAsyncV2 runs one remote-write 2.0 request in the background.
-func serveAsyncV2(b *testBed, body []byte) (*httptest.ResponseRecorder, chan struct{}) {
-	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", ctV2)
-	w := httptest.NewRecorder()
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		b.h.ServeHTTP(w, req)
-	}()
-	return w, finished
 }
