@@ -21,8 +21,7 @@ type placer struct {
 	dst         []int     // Lookup scratch
 	alt         []int     // Lookup scratch for the all-healthy answer
 	est         int       // bytes an accumulator is sized for when first touched
-	sealer      sealer    // compresses the records before submit
-	spare       *bufPool  // lends accumulator and scratch buffers; nil: none
+	spare       *bufPool  // lends accumulator payload and block buffers; nil: none
 	boxes       []*bufBox // spare boxes for giving buffers back to spare
 	degraded    bool      // some backend is down for this request's routing
 	rerouted    int       // series placed elsewhere than with every backend up
@@ -49,9 +48,6 @@ func (p *placer) clear() {
 		p.accs[i].reset(retainBytes / 8)
 	}
 	p.touched = p.touched[:0]
-	if cap(p.sealer.scratch) > retainBytes/8 {
-		p.sealer.scratch = nil
-	}
 }
 
 // acc returns the accumulator of (backend b, shard s), marking it touched.
@@ -97,10 +93,10 @@ func (p *placer) borrow(b *[]byte, min int) {
 	}
 }
 
-// releaseBuffers gives the touched accumulators' payload buffers and the
-// sealer's scratch back to spare, once the queues have copied the records:
-// the request then waits for the disk without pinning them. The records
-// must not be read afterwards; clear still has to run.
+// releaseBuffers gives the touched accumulators' payload and block
+// buffers back to spare, once the queues have copied the records: the
+// request then waits for the disk without pinning them. The records must
+// not be read afterwards; clear still has to run.
 func (p *placer) releaseBuffers() {
 	if p.spare == nil {
 		return
@@ -109,8 +105,8 @@ func (p *placer) releaseBuffers() {
 		a := &p.accs[i]
 		clear(a.recs)
 		p.spare.give(&a.buf, &p.boxes, retainBytes/8)
+		p.spare.give(&a.zbuf, &p.boxes, retainBytes/8)
 	}
-	p.spare.give(&p.sealer.scratch, &p.boxes, retainBytes/8)
 }
 
 // noTarget is the error for a (backend b, shard s) rt has no target for.

@@ -7,24 +7,15 @@ import (
 	"github.com/prws/prws/queue"
 )
 
-// sealer compresses the records of a request's accumulators before they
-// are submitted, in the request's goroutine rather than under a queue's
-// lock, and once per distinct payload: when every series goes to every
-// backend (replica_factor equal to the number of backends), shard s of
-// each backend receives the same series in the same order, and their
-// records are compressed once and share the blocks. Owned by one placer.
-type sealer struct {
-	scratch []byte // room for the largest block, reused
-}
-
 // seal materialises the records of every touched accumulator with
 // tenant, each carrying its queue.Compress block, or Raw for a payload
-// that does not compress. The records and blocks stay owned by the accumulators
-// until their reset.
+// that does not compress. It runs in the request's goroutine rather than
+// under a queue's lock, and compresses once per distinct payload: when
+// every series goes to every backend (replica_factor equal to the number
+// of backends), shard s of each backend receives the same series in the
+// same order, and their records share the blocks. The records and blocks
+// stay owned by the accumulators until their reset.
 func (p *placer) seal(tenant string) {
-	if len(p.touched) > 0 {
-		p.borrow(&p.sealer.scratch, p.est)
-	}
 	for k, i := range p.touched {
 		a := &p.accs[i]
 		recs := a.records(tenant)
@@ -34,21 +25,17 @@ func (p *placer) seal(tenant string) {
 			}
 			continue
 		}
-		p.sealer.compress(a, recs)
+		p.borrow(&a.zbuf, len(a.buf))
+		a.compress(recs)
 	}
 }
 
-// compress stores the block of every record of a in a.zbuf and points
+// compress appends the block of every record of a to a.zbuf and points
 // the records at them.
-func (s *sealer) compress(a *acc, recs []queue.Record) {
+func (a *acc) compress(recs []queue.Record) {
 	a.zbuf, a.zends = a.zbuf[:0], a.zends[:0]
 	for j := range recs {
-		z, ok := queue.Compress(s.scratch[:0], recs[j].Payload)
-		s.scratch = z[:0]
-		if !ok {
-			z = nil
-		}
-		a.zbuf = append(a.zbuf, z...)
+		a.zbuf, _ = queue.Compress(a.zbuf, recs[j].Payload)
 		a.zends = append(a.zends, len(a.zbuf))
 	}
 	start := 0

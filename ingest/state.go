@@ -38,7 +38,7 @@ type reqState struct {
 type statePool struct {
 	pool sync.Pool
 	bufs bufPool // compressed and decoded bodies
-	accs bufPool // accumulator payloads and compression scratch
+	accs bufPool // accumulator payloads and blocks
 }
 
 func (p *statePool) get() *reqState {

@@ -20,7 +20,7 @@ func (s *reqState) submit(tenant string) error {
 		a.target.Submit(a.recs, done)
 	}
 	// The queues copied the records: the bodies they came from, their
-	// accumulators and the compression scratch can serve other requests
+	// accumulators and their blocks can serve other requests
 	// while this one waits for the disk.
 	s.releaseBuffers()
 	s.place.releaseBuffers()
