@@ -156,7 +156,7 @@ func (q *Queue) makeRoom(incoming int) {
 	if !ok {
 		return
 	}
-	q.truncateFront(target)
+	q.truncateFront(target, segs)
 	q.reportDrop(d)
 }
 

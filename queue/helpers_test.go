@@ -164,11 +164,19 @@ func segmentPaths(t testing.TB, dir string) []string {
 	return out
 }
 
-// copyDir copies the regular files of src into a new temp dir, as a
-// crash would leave them (whatever was written, fsynced or not).
+// copyDir copies the files of src, subdirectories included, into a new
+// temp dir, as a crash would leave them (whatever was written, fsynced or
+// not).
 func copyDir(t testing.TB, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "b", "0000")
+	copyTree(t, src, dst)
+	return dst
+}
+
+// copyTree copies the files of src, subdirectories included, into dst.
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
 	if err := os.MkdirAll(dst, 0o750); err != nil {
 		t.Fatal(err)
 	}
@@ -177,15 +185,19 @@ func copyDir(t testing.TB, src string) string {
 		t.Fatal(err)
 	}
 	for _, e := range ents {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		if e.IsDir() {
+			copyTree(t, from, to)
+			continue
+		}
+		data, err := os.ReadFile(from)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o640); err != nil {
+		if err := os.WriteFile(to, data, 0o640); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return dst
 }
 
 // lastSegment returns the path of dir's last segment.

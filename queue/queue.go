@@ -150,8 +150,11 @@ func (q *Queue) tailSize() int {
 	return int(segs[len(segs)-1].size)
 }
 
-// openLog repairs dir and opens the wal on it.
+// openLog clears the trash, repairs dir and opens the wal on it.
 func (q *Queue) openLog() (*wal.Log, error) {
+	if err := clearTrash(q.dir); err != nil {
+		return nil, fmt.Errorf("clear %s: %w", trashDir, err)
+	}
 	rep, err := repairDir(q.dir, q.log)
 	if err != nil {
 		return nil, fmt.Errorf("repair: %w", err)

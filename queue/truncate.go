@@ -37,7 +37,7 @@ func (q *Queue) maybeTruncate() {
 		return
 	}
 	if target := truncateTarget(segs, acked, last, q.minTruncateSegments()); target != 0 {
-		q.truncateFront(target)
+		q.truncateFront(target, segs)
 	}
 }
 
@@ -90,9 +90,13 @@ func truncateTarget(segs []segFile, acked, last uint64, minSegments int) uint64 
 	return 0
 }
 
-// truncateFront runs the wal truncation. A failed truncation leaves the
+// truncateFront runs the wal truncation; segs is a current listing of
+// the segment files. The data of the removed files is freed after the
+// wal's lock is released (see trash.go). A failed truncation leaves the
 // wal instance unusable, so it is retired like after a write error.
-func (q *Queue) truncateFront(target uint64) {
+func (q *Queue) truncateFront(target uint64, segs []segFile) {
+	doomed := linkDoomed(q.dir, segs, target)
+	defer emptyTrash(doomed)
 	q.readMu.Lock()
 	l := q.wlog
 	var err error
