@@ -4,6 +4,7 @@ BIN       ?= bin/prws
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 PKGS      := ./...
+WALFORK   := third_party/tidwall-wal
 FUZZTIME  ?= 15s
 
 .PHONY: all build demo run test vet race fmt-check bench fuzz clean
@@ -26,6 +27,7 @@ test: vet fmt-check race
 
 vet:
 	$(GO) vet $(PKGS)
+	cd $(WALFORK) && $(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -33,6 +35,7 @@ fmt-check:
 
 race:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	cd $(WALFORK) && $(GO) test -race -count=1 ./...
 
 ## bench: prws against vmagent on loopback (bench/run.sh; QUICK=1 for small sizes, BENCH_FLAGS for more), one table.
 bench:

@@ -48,3 +48,7 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// tidwall/wal v1.2.1 with its tail segment's buffer allocated at full size:
+// see third_party/tidwall-wal/PATCH.md.
+replace github.com/tidwall/wal => ./third_party/tidwall-wal
