@@ -69,6 +69,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.IntVar(&c.BigSeries, "big-series", 1_000_000, "active series of the RSS scenario")
 	fs.IntVar(&c.Concurrency, "concurrency", 32, "senders at saturation (2× that when rate-limited)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of each measured load")
+	fs.IntVar(&c.Rounds, "rounds", 3, "runs of each saturation and half-saturation scenario per relay, relays taking turns; the table shows the medians")
 	fs.Int64Var(&c.Backlog, "backlog", 20_000_000, "samples acknowledged while the backends are down")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 120*time.Second, "longest wait for delivery")
 	out := fs.String("out", "", "also write the table to this file")

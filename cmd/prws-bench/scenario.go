@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -18,6 +21,7 @@ type benchConfig struct {
 	Batch        int             // series per request
 	Concurrency  int             // senders at saturation
 	Duration     time.Duration
+	Rounds       int   // runs of each throughput scenario per relay, interleaved; the median is reported
 	Backlog      int64 // samples acknowledged while the backends are down
 	DrainTimeout time.Duration
 }
@@ -33,7 +37,12 @@ type results struct {
 
 func (r *results) add(x row) {
 	r.rows = append(r.rows, x)
-	log.Printf("%-16s %-8s %10.0f samples/s  %6.3f CPU-s/M  %7.1f MB  p50 %v p99 %v %s",
+	logRow("", x)
+}
+
+// logRow logs x, prefixed with what.
+func logRow(what string, x row) {
+	log.Printf("%s%-16s %-8s %10.0f samples/s  %6.3f CPU-s/M  %7.1f MB  p50 %v p99 %v %s", what,
 		x.scenario, x.kind, x.rate, x.cpuPerM, x.rssMB, x.p50.Round(time.Microsecond), x.p99.Round(time.Microsecond), x.note)
 }
 
@@ -50,31 +59,27 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 		if rf == 2 && !c.Scenarios["rf2"] {
 			continue
 		}
-		for _, k := range c.Kinds {
-			m, err := e.run(ctx, k, rf, small, sat)
-			if m == nil {
-				return res, err
-			}
-			r := m.toRow(fmt.Sprintf("rf%d saturation", rf), k)
-			r.note = joinNote(r.note, err)
+		rows, err := e.rounds(ctx, fmt.Sprintf("rf%d saturation", rf), rf, small, func(proxyKind) loadOptions { return sat })
+		for _, r := range rows {
 			res.add(r)
 			if rf == 1 {
-				res.sat[k] = r.rate
+				res.sat[r.kind] = r.rate
 			}
 		}
-	}
-	for _, k := range c.Kinds {
-		if !c.Scenarios["half"] {
-			break
-		}
-		lo := loadOptions{Concurrency: 2 * c.Concurrency, Duration: c.Duration, Rate: res.sat[k] / 2}
-		m, err := e.run(ctx, k, 1, small, lo)
-		if m == nil {
+		if err != nil {
 			return res, err
 		}
-		r := m.toRow("rf1 half-sat", k)
-		r.note = joinNote(r.note, err)
-		res.add(r)
+	}
+	if c.Scenarios["half"] {
+		rows, err := e.rounds(ctx, "rf1 half-sat", 1, small, func(k proxyKind) loadOptions {
+			return loadOptions{Concurrency: 2 * c.Concurrency, Duration: c.Duration, Rate: res.sat[k] / 2}
+		})
+		for _, r := range rows {
+			res.add(r)
+		}
+		if err != nil {
+			return res, err
+		}
 	}
 	if c.Scenarios["big"] {
 		if err := bigSeries(ctx, e, res); err != nil {
@@ -90,6 +95,73 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 		}
 	}
 	return res, nil
+}
+
+// rounds runs scenario Rounds times for every relay, the relays taking
+// turns, so that a slow spell of the machine falls on all of them alike,
+// and returns one row per relay holding the median of each column. The
+// load of relay k is lo(k). A run that fails to measure ends the rounds
+// with the rows so far.
+func (e *env) rounds(ctx context.Context, scenario string, rf int, bodies []body, lo func(proxyKind) loadOptions) ([]row, error) {
+	runs := map[proxyKind][]row{}
+	var err error
+rounds:
+	for range max(e.cfg.Rounds, 1) {
+		for _, k := range e.cfg.Kinds {
+			m, rerr := e.run(ctx, k, rf, bodies, lo(k))
+			if m == nil {
+				err = rerr
+				break rounds
+			}
+			r := m.toRow(scenario, k)
+			r.note = joinNote(r.note, rerr)
+			runs[k] = append(runs[k], r)
+			if e.cfg.Rounds > 1 {
+				logRow(fmt.Sprintf("run %d: ", len(runs[k])), r)
+			}
+		}
+	}
+	var out []row
+	for _, k := range e.cfg.Kinds {
+		if len(runs[k]) > 0 {
+			out = append(out, medianRow(runs[k]))
+		}
+	}
+	return out, err
+}
+
+// medianRow returns a row whose every figure is the median of rows' (the
+// upper one of an even count); its note lists each run's CPU figure and
+// every note of the runs.
+func medianRow(rows []row) row {
+	med := func(f func(row) float64) float64 {
+		v := make([]float64, len(rows))
+		for i, r := range rows {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	out := rows[0]
+	out.rate = med(func(r row) float64 { return r.rate })
+	out.cpuPerM = med(func(r row) float64 { return r.cpuPerM })
+	out.rssMB = med(func(r row) float64 { return r.rssMB })
+	out.p50 = time.Duration(med(func(r row) float64 { return float64(r.p50) }))
+	out.p99 = time.Duration(med(func(r row) float64 { return float64(r.p99) }))
+	out.note = ""
+	if len(rows) > 1 {
+		cpu := make([]string, len(rows))
+		for i, r := range rows {
+			cpu[i] = fmt.Sprintf("%.3f", r.cpuPerM)
+		}
+		out.note = fmt.Sprintf("median of %d runs; CPU-s/M %s", len(rows), strings.Join(cpu, ", "))
+	}
+	for _, r := range rows {
+		if r.note != "" {
+			out.note = joinNote(out.note, errors.New(r.note))
+		}
+	}
+	return out
 }
 
 // bigSeries sends BigSeries distinct series twice at half of each relay's
