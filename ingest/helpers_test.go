@@ -67,7 +67,7 @@ type recTarget struct {
 func (t *recTarget) Submit(recs []queue.Record, done chan<- error) {
 	t.mu.Lock()
 	for _, r := range recs {
-		r.Payload = bytes.Clone(r.Payload)
+		r.Payload, r.Block = bytes.Clone(r.Payload), bytes.Clone(r.Block)
 		t.recs = append(t.recs, r)
 	}
 	t.submits++

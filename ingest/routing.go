@@ -6,9 +6,11 @@ import (
 )
 
 // Target is where the records of one (backend, shard) go; *queue.Queue
-// satisfies it. Submit must copy or keep recs only until it sends on done,
-// must not block on disk, and must send exactly one value on done (which
-// is buffered). Safe for concurrent use.
+// satisfies it. Submit must copy what it needs of recs (payloads and
+// blocks included) before it returns: the request lends those buffers to
+// other requests while it waits for done. It must not block on disk, and
+// must send exactly one value on done (which is buffered). Safe for
+// concurrent use.
 type Target interface {
 	Submit(recs []queue.Record, done chan<- error)
 }

@@ -47,8 +47,9 @@ func (q *Queue) Append(ctx context.Context, recs []Record) error {
 }
 
 // Submit is the asynchronous form of Append: it assigns indexes, encodes
-// recs (copying their payloads; the caller may reuse its buffers at once)
-// into the next commit group and returns without waiting for the disk.
+// recs into the next commit group (copying their payloads and blocks; the
+// caller may reuse its buffers at once) and returns without waiting for
+// the disk.
 // Exactly one value is later sent on done: nil once every record is
 // fsynced, or the error that failed them (ErrClosed, ErrFull,
 // ErrInvalidRecord, a write error, ErrDiskFull for ENOSPC). At MaxBytes
