@@ -26,11 +26,11 @@
 // every backend, shard s of each backend gets the same records and the
 // same block. Per-request scratch (buffers, label offsets, hashers, accumulators)
 // lives in a pooled state, so the steady state allocates nothing per series.
-// The big buffers (bodies, accumulator payloads and blocks, a
-// 2.0 request's conversion state) go back to their pools as soon as the
-// queues have copied the records, so a
-// request waiting for its fsyncs holds none of them: memory follows the
-// requests being worked on, not those waiting for a slow disk.
+// The big buffers (bodies, accumulator payloads and blocks, a 2.0
+// request's conversion state) go back to their pools as soon as the
+// queues have copied the records, so a request waiting for its fsyncs
+// holds none of them: memory follows the requests being worked on, not
+// those waiting for a slow disk.
 //
 // # Remote-write 2.0
 //
