@@ -43,7 +43,7 @@ func runFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per (backend, shard) queue (compressed bytes) at which --queue-full-policy applies; 0 = unlimited"},
 		&cli.StringFlag{Name: "queue-full-policy", Value: d.QueueFullPolicy, Usage: "what a queue at --max-queue-bytes does: block (answer 503) or drop-oldest (accept; drop, count and log the oldest backlog)"},
 		&cli.DurationFlag{Name: "batch-linger", Value: d.BatchLinger, Usage: "how long a caught-up queue may hold back a batch short of --batch for more samples (fewer, fuller requests; a backlog is never held back); 0 = send what is there"},
-		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about two segments in memory"},
+		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about 2½ segments in memory"},
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
 		&cli.StringFlag{Name: "config.file", Usage: "YAML file of per-backend settings (auth, TLS, headers, protocol, timeout) and tenant_header; re-read on SIGHUP and POST /-/reload"},
 		&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config: TLS and basic auth for every endpoint this daemon serves"},

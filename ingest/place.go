@@ -95,15 +95,15 @@ func (p *placer) borrow(b *[]byte, min int) {
 
 // releaseBuffers gives the touched accumulators' payload and block
 // buffers back to spare, once the queues have copied the records: the
-// request then waits for the disk without pinning them. The records must
-// not be read afterwards; clear still has to run.
+// request then waits for the disk without pinning them. The records still
+// point into the given buffers and must not be read afterwards; clear
+// (acc.reset) drops them.
 func (p *placer) releaseBuffers() {
 	if p.spare == nil {
 		return
 	}
 	for _, i := range p.touched {
 		a := &p.accs[i]
-		clear(a.recs)
 		p.spare.give(&a.buf, &p.boxes, retainBytes/8)
 		p.spare.give(&a.zbuf, &p.boxes, retainBytes/8)
 	}

@@ -60,10 +60,10 @@
 // garbage tail is cut, a broken or missing older segment is padded with
 // tombstone records so indexes stay continuous. Segments wholly below the
 // cursor are removed lazily, a few at a time, never per batch. Memory per
-// queue is bounded by about two segments (the wal keeps the tail segment,
-// in a buffer of 1¼ segments allocated at once, and one cached segment
-// in memory) plus the commit group being formed, whatever the backlog on
-// disk.
+// queue is bounded by about 2½ segments (the wal keeps the tail segment,
+// in a buffer of 1¼ segments allocated at once, and one cached segment,
+// often a former tail with such a buffer) plus the commit group being
+// formed, whatever the backlog on disk.
 //
 // # Guarantees and limits
 //

@@ -11,9 +11,10 @@ import (
 // struct.
 type Options struct {
 	// SegmentBytes is the target size of a wal segment file. Memory per
-	// queue is about twice this (the tail segment plus one cached
-	// segment). Smaller segments free disk sooner after acknowledgement;
-	// larger ones mean fewer files. Default 4 MiB.
+	// queue is about 2½ times this (the tail segment's buffer of 1¼
+	// segments plus one cached segment, often a former tail). Smaller
+	// segments free disk sooner after acknowledgement; larger ones mean
+	// fewer files. Default 4 MiB.
 	SegmentBytes int
 	// MaxBytes is the on-disk budget of the queue. When its segment files
 	// reach it, FullPolicy decides: Submit/Append fail with ErrFull until

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
 	"sort"
@@ -158,7 +157,7 @@ func medianRow(rows []row) row {
 	}
 	for _, r := range rows {
 		if r.note != "" {
-			out.note = joinNote(out.note, errors.New(r.note))
+			out.note = joinText(out.note, r.note)
 		}
 	}
 	return out
@@ -186,12 +185,21 @@ func bigSeries(ctx context.Context, e *env, res *results) error {
 	return nil
 }
 
+// joinNote appends err's text to note (nothing for a nil err).
 func joinNote(note string, err error) string {
 	if err == nil {
 		return note
 	}
-	if note == "" {
-		return err.Error()
+	return joinText(note, err.Error())
+}
+
+// joinText joins two notes with "; ", leaving out an empty one.
+func joinText(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
 	}
-	return note + "; " + err.Error()
+	return a + "; " + b
 }
