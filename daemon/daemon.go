@@ -19,6 +19,7 @@ import (
 	"github.com/prws/prws/config"
 	"github.com/prws/prws/ingest"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/fsutil"
 	"github.com/prws/prws/internal/lockfile"
 	"github.com/prws/prws/queue"
 	"github.com/prws/prws/replay"
@@ -111,7 +112,7 @@ func (d *Daemon) openTopology(bs []config.Backend) error {
 }
 
 func (d *Daemon) openState() error {
-	if err := os.MkdirAll(d.cfg.DataDir, 0o750); err != nil {
+	if err := fsutil.MkdirDurable(d.cfg.DataDir, d.cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	lock, err := lockfile.Acquire(d.cfg.DataDir, lockfile.Info{

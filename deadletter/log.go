@@ -46,9 +46,10 @@ func Dir(dataDir, backendID string) string {
 }
 
 // Open opens the dead-letter log in dir, creating the directory when
-// missing and deleting temporary files a crash left behind.
+// missing (durably: dir and its parent have their names fsynced into
+// their parents) and deleting temporary files a crash left behind.
 func Open(dir string) (*Log, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := fsutil.MkdirDurable(dir, filepath.Dir(dir), 0o750); err != nil {
 		return nil, fmt.Errorf("deadletter: open: %w", err)
 	}
 	l := &Log{dir: dir}

@@ -143,7 +143,7 @@ func (q *Queue) makeRoom(incoming int) {
 	if need <= 0 {
 		return // another submit made room meanwhile
 	}
-	segs, err := q.sizes.list(q.dir)
+	segs, err := q.segments()
 	if err != nil {
 		q.log.Warn("listing segments to make room failed", "err", err)
 		return

@@ -18,7 +18,6 @@ type group struct {
 	samples int
 	bytes   int    // on-disk bytes (wal length prefixes included)
 	last    uint64 // index of the group's last record
-	cycles  bool   // the wal starts a new segment file while writing it
 	cumLast uint64 // cumulative samples through last
 }
 
@@ -28,7 +27,6 @@ func (g *group) reset() {
 	clear(g.waiters)
 	g.waiters = g.waiters[:0]
 	g.records, g.samples, g.bytes = 0, 0, 0
-	g.cycles = false
 }
 
 // Append makes recs durable (group commit) and blocks until they are
@@ -113,28 +111,9 @@ func (q *Queue) encodeLocked(recs []Record, nowMs int64) {
 		g.samples += r.Samples
 		size := len(q.scratch) + uvarintLen(len(q.scratch))
 		g.bytes += size
-		g.cycles = q.trackTail(size) || g.cycles
 		g.last, g.cumLast = q.nextIndex, q.cumNext
 		q.nextIndex++
 	}
-}
-
-// trackTail mirrors the wal's segment cycling (v1.2.1 writeBatch: a new
-// segment before an entry when the tail exceeds SegmentBytes, after one
-// that makes it reach SegmentBytes) and reports whether appending an
-// entry of size bytes creates a segment file. The writer then fsyncs the
-// directory, which the wal never does, so the new file's name is as
-// durable as its data. A drift only moves that extra fsync.
-func (q *Queue) trackTail(size int) bool {
-	cycled := false
-	if q.tailBytes > q.opts.SegmentBytes {
-		q.tailBytes, cycled = 0, true
-	}
-	q.tailBytes += size
-	if q.tailBytes >= q.opts.SegmentBytes {
-		q.tailBytes, cycled = 0, true
-	}
-	return cycled
 }
 
 // uvarintLen is the size of the wal's length prefix for n bytes.
@@ -165,8 +144,9 @@ func (q *Queue) writer() {
 }
 
 // commitNext swaps out the forming group, writes it with one WriteBatch
-// (one fsync) and reports the result to its waiters. It returns false
-// when there was nothing to write.
+// (one fsync; the patched wal also fsyncs the directory, under its lock,
+// when the group starts a new segment file) and reports the result to
+// its waiters. It returns false when there was nothing to write.
 func (q *Queue) commitNext(spare **group) bool {
 	q.mu.Lock()
 	g := q.next
@@ -182,9 +162,6 @@ func (q *Queue) commitNext(spare **group) bool {
 	if l != nil {
 		start := time.Now()
 		err = write(l, &g.batch)
-		if err == nil && g.cycles {
-			err = syncDir(q.dir)
-		}
 		q.m.fsync.Observe(time.Since(start).Seconds())
 		q.fsyncs.Add(1)
 	}

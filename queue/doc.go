@@ -40,6 +40,35 @@
 // group (and the one forming), retires the wal instance and reopens it
 // from disk; a wal that saw an error is never written again.
 //
+// # Durable names
+//
+// A nil from Submit means more than fsynced data: every name the records
+// live under is durable too. Open creates the queue directory with its
+// parent fsynced (fsutil.MkdirDurable), the cursor file with its directory
+// fsynced, and the patched wal fsyncs the directory under its own lock
+// whenever it creates a segment file (a new log, a segment cycle, the new
+// tail of an Open) and around every truncation's rename and removals,
+// before the call that caused it returns (third_party/tidwall-wal,
+// PATCH.md). So a power cut that keeps only what was fsynced, file data
+// and directory entries alike, loses nothing acknowledged.
+//
+// # Fsync errors
+//
+// After a failed fsync the kernel may have dropped the file's dirty pages
+// and marked them clean, so what was written since the last good fsync
+// may be missing from the disk although reads still show it, and a later
+// fsync of the same file could succeed over the hole. The queue therefore
+// treats a failed write or fsync as the end of that file: the group fails
+// (its submitters get the error and the sender retries), the wal instance
+// is retired, and the log is reopened with a new tail segment file
+// (wal NewTailOnOpen, also used at every Open), so no record is ever
+// appended to a file this process did not create. What an earlier,
+// successful fsync covered stays durable; the records of the failed group
+// may or may not be on disk and are delivered if they can be read
+// (at-least-once). If a power cut later shows the hole, start-up repair
+// pads the old segment with tombstones so indexes stay continuous and
+// every record after it is kept.
+//
 // # Replay side
 //
 // NextBatch and Ack must be called from one goroutine. The cursor file

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/prws/prws/internal/fsutil"
 	"github.com/tidwall/wal"
 )
 
@@ -50,7 +51,6 @@ type Queue struct {
 	brokenErr  error  // set when the log was retired and reopening failed
 	closed     bool
 	scratch    []byte                           // envelope encoding buffer
-	tailBytes  int                              // bytes in the wal tail segment, as trackTail sees it
 	writeBatch func(*wal.Log, *wal.Batch) error // replaced by fault-injection tests
 
 	// readMu serialises every use of wlog except the writer's WriteBatch
@@ -78,7 +78,6 @@ type Queue struct {
 	budget    budgetState   // DropOldest coordination with the Consumer; budget.go
 	fsyncs    atomic.Uint64 // group commits since open
 	diskBytes atomic.Int64  // approximate bytes of segment files
-	sizes     sizeCache
 
 	kick     chan struct{} // wakes the writer; capacity 1
 	appended chan struct{} // wakes NextBatch; capacity 1
@@ -94,7 +93,7 @@ type Queue struct {
 // fail; an I/O error does.
 func Open(dir string, opts Options) (*Queue, error) {
 	o := opts.withDefaults(dir)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := fsutil.MkdirDurable(dir, dir, 0o750); err != nil {
 		return nil, fmt.Errorf("queue %s: %w", o.Name, err)
 	}
 	q := &Queue{
@@ -136,21 +135,15 @@ func (q *Queue) open() error {
 		c.close()
 		return err
 	}
-	q.diskBytes.Store(q.sizes.total(q.dir))
-	q.tailBytes = q.tailSize()
+	q.diskBytes.Store(totalBytes(logSegments(l)))
 	return nil
 }
 
-// tailSize returns the size of the last segment file (0 if unreadable).
-func (q *Queue) tailSize() int {
-	segs, err := q.sizes.list(q.dir)
-	if err != nil || len(segs) == 0 {
-		return 0
-	}
-	return int(segs[len(segs)-1].size)
-}
-
-// openLog clears the trash, repairs dir and opens the wal on it.
+// openLog clears the trash, repairs dir and opens the wal on it. The wal
+// starts a new tail segment file (NewTailOnOpen): records are never
+// appended to a file this process did not create, so none is made
+// durable behind a part of a file whose fsync failed before a crash or
+// a retirement.
 func (q *Queue) openLog() (*wal.Log, error) {
 	if err := clearTrash(q.dir); err != nil {
 		return nil, fmt.Errorf("clear %s: %w", trashDir, err)
@@ -165,6 +158,7 @@ func (q *Queue) openLog() (*wal.Log, error) {
 	l, err := wal.Open(q.dir, &wal.Options{
 		SegmentSize: q.opts.SegmentBytes, SegmentCacheSize: 1,
 		NoCopy: true, AllowEmpty: true, DirPerms: 0o750, FilePerms: 0o640,
+		NewTailOnOpen: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open wal: %w", err)

@@ -214,25 +214,3 @@ func TestNextBatchBlocksUntilAppend(t *testing.T) {
 		t.Fatalf("cancelled NextBatch: %v", err)
 	}
 }
-
-func TestTrackTailMatchesWalCycling(t *testing.T) {
-	for _, perGroup := range []int{1, 4} {
-		dir := t.TempDir()
-		q := openTest(t, dir, Options{SegmentBytes: corruptSegBytes})
-		for n := 0; n < 60; n += perGroup {
-			if err := q.Append(context.Background(), testRecords(n, perGroup)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sim := &Queue{opts: Options{SegmentBytes: corruptSegBytes}}
-		cycles := 0
-		for range 60 {
-			if sim.trackTail(1 + RecordOverhead + payloadLen) {
-				cycles++
-			}
-		}
-		if segs := len(segmentPaths(t, dir)); cycles != segs-1 {
-			t.Fatalf("%d per group: predicted %d new segments, wal made %d", perGroup, cycles, segs-1)
-		}
-	}
-}

@@ -55,9 +55,7 @@ func (q *Queue) reopenLocked() error {
 	q.nextIndex, q.durable = last+1, last
 	q.cumNext = walCumThrough(l, last)
 	q.cumDurable = q.cumNext
-	q.sizes.reset()
-	q.diskBytes.Store(q.sizes.total(q.dir))
-	q.tailBytes = q.tailSize()
+	q.diskBytes.Store(totalBytes(logSegments(l)))
 	q.log.Info("wal reopened", "first", first, "last", last)
 	signal(q.appended)
 	return nil

@@ -33,7 +33,7 @@ func (q *Queue) Stats() Stats {
 		st.PendingRecords = durable - acked
 		st.PendingSamples = cumDurable - min(cumAcked, cumDurable)
 	}
-	if segs, err := q.sizes.list(q.dir); err == nil {
+	if segs, err := q.segments(); err == nil {
 		st.Segments, st.PendingBytes = len(segs), pendingBytes(segs, acked, durable)
 	}
 	if st.PendingRecords > 0 {

@@ -1,10 +1,10 @@
 package queue
 
 import (
-	"os"
-	"path/filepath"
-	"sync"
+	"errors"
 	"time"
+
+	"github.com/tidwall/wal"
 )
 
 // maybeTruncate removes acknowledged segments lazily: once whole segments
@@ -31,7 +31,7 @@ func (q *Queue) maybeTruncate() {
 	q.mu.Lock()
 	last := q.durable
 	q.mu.Unlock()
-	segs, err := q.sizes.list(q.dir)
+	segs, err := q.segments()
 	if err != nil {
 		q.log.Warn("listing segments for truncation failed", "err", err)
 		return
@@ -117,68 +117,44 @@ func (q *Queue) truncateFront(target uint64, segs []segFile) {
 		}
 		return
 	}
-	q.diskBytes.Store(q.sizes.total(q.dir))
-	q.mu.Lock()
-	q.tailBytes = q.tailSize() // truncating the tail segment rewrites it
-	q.mu.Unlock()
+	q.readMu.Lock()
+	if q.wlog == l {
+		q.diskBytes.Store(totalBytes(logSegments(l)))
+	}
+	q.readMu.Unlock()
 	q.log.Debug("truncated acknowledged segments", "first", target)
 }
 
-// sizeCache lists a queue's segment files, remembering the sizes of
-// non-tail segments (which never change) so a listing costs one ReadDir
-// and one stat. Safe for concurrent use.
-type sizeCache struct {
-	mu    sync.Mutex       // guards sizes
-	sizes map[uint64]int64 // segment first index -> file size
+// segments returns the segment files of the open log, ascending, with
+// sizes, as the wal knows them (no directory listing). Callers must not
+// hold mu or readMu.
+func (q *Queue) segments() ([]segFile, error) {
+	q.readMu.Lock()
+	defer q.readMu.Unlock()
+	if q.wlog == nil {
+		return nil, errors.New("log unavailable")
+	}
+	return logSegments(q.wlog), nil
 }
 
-// list returns the plain segment files of dir, ascending, with sizes.
-func (c *sizeCache) list(dir string) ([]segFile, error) {
-	ents, err := os.ReadDir(dir)
+// logSegments converts the wal's segment list; nil when l is closed.
+func logSegments(l *wal.Log) []segFile {
+	infos, err := l.Segments()
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	var segs []segFile
-	for _, e := range ents {
-		if idx, suffix, ok := parseSegmentName(e.Name()); ok && suffix == "" && !e.IsDir() {
-			segs = append(segs, segFile{index: idx, path: filepath.Join(dir, e.Name())})
-		}
+	segs := make([]segFile, len(infos))
+	for k, s := range infos {
+		segs[k] = segFile{index: s.Index, path: s.Path, size: s.Size}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sizes == nil {
-		c.sizes = make(map[uint64]int64)
-	}
-	seen := make(map[uint64]int64, len(segs))
-	for k := range segs {
-		size, ok := c.sizes[segs[k].index]
-		if !ok || k == len(segs)-1 {
-			if info, err := os.Stat(segs[k].path); err == nil {
-				size = info.Size()
-			}
-		}
-		segs[k].size, seen[segs[k].index] = size, size
-	}
-	if len(segs) > 0 {
-		delete(seen, segs[len(segs)-1].index) // the tail still grows
-	}
-	c.sizes = seen
-	return segs, nil
+	return segs
 }
 
-// total returns the bytes of dir's segment files (0 if unreadable).
-func (c *sizeCache) total(dir string) int64 {
-	segs, _ := c.list(dir)
+// totalBytes sums the sizes of segs.
+func totalBytes(segs []segFile) int64 {
 	var n int64
 	for _, s := range segs {
 		n += s.size
 	}
 	return n
-}
-
-// reset forgets every cached size.
-func (c *sizeCache) reset() {
-	c.mu.Lock()
-	c.sizes = nil
-	c.mu.Unlock()
 }

@@ -11,6 +11,8 @@ import (
 
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/prws/prws/internal/fsutil"
 )
 
 // FileName is the name of the state file inside the data directory.
@@ -73,6 +75,14 @@ func Open(path string, opts Options) (*Store, error) {
 	db, err := openBolt(path, opts)
 	if err != nil {
 		return nil, err
+	}
+	if !opts.ReadOnly {
+		// bbolt fsyncs the file it creates but not its directory: the
+		// name state.db is durable only from here on.
+		if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
 	}
 	s := &Store{path: path, opts: opts, db: db}
 	if err := s.init(); err != nil {

@@ -54,10 +54,11 @@ type BackendInfo struct {
 func backendFile(data, id string) string { return filepath.Join(BackendDir(data, id), "backend.json") }
 
 // WriteBackendInfo writes backend.json atomically (temp file, fsync,
-// rename, fsync of the directory), creating the backend directory.
+// rename, fsync of the directory), creating the backend directory and
+// queues/ durably (their parents fsynced).
 func WriteBackendInfo(data string, info BackendInfo) error {
 	dir := BackendDir(data, info.ID)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := fsutil.MkdirDurable(dir, QueuesDir(data), 0o750); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(info, "", "  ")

@@ -49,3 +49,25 @@ func WriteFileAtomic(path, tmpSuffix string, data []byte, perm os.FileMode) erro
 	}
 	return SyncDir(filepath.Dir(path))
 }
+
+// MkdirDurable makes dir, and every missing parent, and makes their names
+// durable: once it returns nil, a power cut loses neither dir nor any
+// directory from top down to it. It fsyncs the parent of every directory
+// from dir up to top, whether or not this call created it, since an
+// earlier process may have created one and crashed before its parent
+// reached the disk. top must be dir or one of its ancestors; the parent
+// of top is fsynced too. perm is used for the directories it creates.
+func MkdirDurable(dir, top string, perm os.FileMode) error {
+	if err := os.MkdirAll(dir, perm); err != nil {
+		return err
+	}
+	dir, top = filepath.Clean(dir), filepath.Clean(top)
+	for d := dir; ; d = filepath.Dir(d) {
+		if err := SyncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+		if d == top || filepath.Dir(d) == d {
+			return nil
+		}
+	}
+}

@@ -46,3 +46,25 @@ func TestSyncDirMissing(t *testing.T) {
 		t.Fatal("SyncDir of a missing directory succeeded")
 	}
 }
+
+func TestMkdirDurable(t *testing.T) {
+	top := filepath.Join(t.TempDir(), "data")
+	dir := filepath.Join(top, "queues", "b", "0000")
+	for range 2 { // creating, then again on what exists
+		if err := MkdirDurable(dir, top, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			t.Fatalf("%s: %v", dir, err)
+		}
+	}
+	if err := MkdirDurable(filepath.Join(top, "f", "x"), top, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(top, "file"), nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirDurable(filepath.Join(top, "file", "x"), top, 0o750); err == nil {
+		t.Fatal("MkdirDurable under a regular file succeeded")
+	}
+}

@@ -98,6 +98,13 @@ type Options struct {
 	// Perms represents the datafiles modes and permission bits
 	DirPerms  os.FileMode
 	FilePerms os.FileMode
+	// NewTailOnOpen makes Open start a new tail segment file after the
+	// last one it finds on disk, unless that one holds no entry, instead
+	// of appending to it: no entry is ever appended to a file that this
+	// Log instance did not create, so an entry is never made durable
+	// behind a part of a file whose fsync failed in an earlier instance
+	// or process (prws patch, see PATCH.md). Default false.
+	NewTailOnOpen bool
 }
 
 // DefaultOptions for Open().
@@ -125,6 +132,9 @@ type Log struct {
 	sfile      *os.File    // tail segment file handle
 	wbatch     Batch       // reusable write batch
 	scache     tinylru.LRU // segment entries cache
+	failed     error       // first write or fsync error; no write follows it
+	// dirSync fsyncs the log directory; syncDir unless a test replaces it.
+	dirSync func(dir string) error
 }
 
 // segment represents a single segment file.
@@ -133,6 +143,7 @@ type segment struct {
 	index uint64 // first index of segment
 	ebuf  []byte // cached entries buffer
 	epos  []bpos // cached entries positions in buffer
+	size  int64  // file size; the tail's is len(ebuf)
 }
 
 type bpos struct {
@@ -163,7 +174,7 @@ func Open(path string, opts *Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{path: path, opts: *opts}
+	l := &Log{path: path, opts: *opts, dirSync: syncDir}
 	l.scache.Resize(l.opts.SegmentCacheSize)
 	if err := os.MkdirAll(path, l.opts.DirPerms); err != nil {
 		return nil, err
@@ -219,6 +230,7 @@ func (l *Log) load() error {
 			l.segments = append(l.segments, &segment{
 				index: index,
 				path:  filepath.Join(l.path, name),
+				size:  fi.Size(),
 			})
 		}
 	}
@@ -233,7 +245,11 @@ func (l *Log) load() error {
 		l.lastIndex = 0
 		l.sfile, err = os.OpenFile(l.segments[0].path,
 			os.O_CREATE|os.O_RDWR|os.O_TRUNC, l.opts.FilePerms)
-		return err
+		if err != nil {
+			return err
+		}
+		// The new segment's name is durable before any entry in it is.
+		return l.dirSync(l.path)
 	}
 	// Open existing log. Clean up log if START of END segments exists.
 	if startIdx != -1 {
@@ -299,7 +315,19 @@ func (l *Log) load() error {
 	if l.lastIndex > 0 && l.firstIndex > l.lastIndex && !l.opts.AllowEmpty {
 		return ErrEmptyLog
 	}
-	return nil
+	if l.opts.NewTailOnOpen && len(lseg.epos) > 0 {
+		// The file is not fsynced: what this process did not write
+		// is not for it to vouch for.
+		if err := l.sfile.Close(); err != nil {
+			return err
+		}
+		if err := l.newTail(); err != nil {
+			return err
+		}
+	}
+	// Completed START/END operations, a new tail, and names an earlier
+	// process created but never made durable: all durable from here on.
+	return l.dirSync(l.path)
 }
 
 // segmentName returns a 20-byte textual representation of an index
@@ -318,8 +346,10 @@ func (l *Log) Close() error {
 		}
 		return ErrClosed
 	}
-	if err := l.sfile.Sync(); err != nil {
-		return err
+	if l.failed == nil {
+		if err := l.sfile.Sync(); err != nil {
+			return err
+		}
 	}
 	if err := l.sfile.Close(); err != nil {
 		return err
@@ -339,10 +369,12 @@ func (l *Log) Write(index uint64, data []byte) error {
 		return ErrCorrupt
 	} else if l.closed {
 		return ErrClosed
+	} else if l.failed != nil {
+		return l.failedErr()
 	}
 	l.wbatch.Clear()
 	l.wbatch.Write(index, data)
-	return l.writeBatch(&l.wbatch)
+	return l.noteFailure(l.writeBatch(&l.wbatch))
 }
 
 func (l *Log) appendEntry(dst []byte, index uint64, data []byte) (out []byte,
@@ -361,7 +393,16 @@ func (l *Log) cycle() error {
 	if err := l.sfile.Close(); err != nil {
 		return err
 	}
-	// cache the previous segment
+	return l.newTail()
+}
+
+// newTail caches the current tail segment, whose file is closed, and
+// starts a new one at lastIndex+1. The directory is fsynced before it
+// returns, so the new file's name is durable before any entry written
+// into it is reported durable (prws patch).
+func (l *Log) newTail() error {
+	prev := l.segments[len(l.segments)-1]
+	prev.size = int64(len(prev.ebuf))
 	l.pushCache(len(l.segments) - 1)
 	s := &segment{
 		index: l.lastIndex + 1,
@@ -375,7 +416,7 @@ func (l *Log) cycle() error {
 		return err
 	}
 	l.segments = append(l.segments, s)
-	return nil
+	return l.dirSync(l.path)
 }
 
 func appendJSONEntry(dst []byte, index uint64, data []byte) (out []byte,
@@ -448,11 +489,13 @@ func (l *Log) WriteBatch(b *Batch) error {
 		return ErrCorrupt
 	} else if l.closed {
 		return ErrClosed
+	} else if l.failed != nil {
+		return l.failedErr()
 	}
 	if len(b.entries) == 0 {
 		return nil
 	}
-	return l.writeBatch(b)
+	return l.noteFailure(l.writeBatch(b))
 }
 
 func (l *Log) writeBatch(b *Batch) error {
@@ -757,8 +800,12 @@ func (l *Log) atomicWrite(name string, data []byte) error {
 	}(); err != nil {
 		return err
 	}
-	// Rename the TEMP file to final name
-	return os.Rename(tempName, name)
+	// Rename the TEMP file to final name, durably: the START or END file
+	// must be on disk before any segment file is removed (prws patch).
+	if err := os.Rename(tempName, name); err != nil {
+		return err
+	}
+	return l.dirSync(l.path)
 }
 
 // TruncateFront truncates the front of the log by removing all entries that
@@ -775,6 +822,8 @@ func (l *Log) TruncateFront(index uint64) error {
 		return ErrCorrupt
 	} else if l.closed {
 		return ErrClosed
+	} else if l.failed != nil {
+		return l.failedErr()
 	}
 	return l.truncateFront(index)
 }
@@ -863,10 +912,13 @@ func (l *Log) truncateFront(index uint64) (err error) {
 			return err
 		}
 	}
+	s.size = int64(len(ebuf))
 	l.segments = append([]*segment{}, l.segments[segIdx:]...)
 	l.firstIndex = index
 	l.clearCache()
-	return nil
+	// The removals and the rename are durable before the next entry
+	// written into the renamed tail is reported durable (prws patch).
+	return l.dirSync(l.path)
 }
 
 // TruncateBack truncates the back of the log by removing all entries that
@@ -883,6 +935,8 @@ func (l *Log) TruncateBack(index uint64) error {
 		return ErrCorrupt
 	} else if l.closed {
 		return ErrClosed
+	} else if l.failed != nil {
+		return l.failedErr()
 	}
 	return l.truncateBack(index)
 }
@@ -964,13 +1018,14 @@ func (l *Log) truncateBack(index uint64) (err error) {
 		return err
 	}
 	s.path = newName
+	s.size = int64(len(ebuf))
 	l.segments = append([]*segment{}, l.segments[:segIdx+1]...)
 	l.lastIndex = index
 	l.clearCache()
 	if err = l.loadSegmentEntries(s); err != nil {
 		return err
 	}
-	return nil
+	return l.dirSync(l.path)
 }
 
 // Sync performs an fsync on the log. This is not necessary when the
@@ -982,8 +1037,10 @@ func (l *Log) Sync() error {
 		return ErrCorrupt
 	} else if l.closed {
 		return ErrClosed
+	} else if l.failed != nil {
+		return l.failedErr()
 	}
-	return l.sfile.Sync()
+	return l.noteFailure(l.sfile.Sync())
 }
 
 // IsEmpty returns true if there are no entries in the log.
