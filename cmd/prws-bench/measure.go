@@ -64,6 +64,7 @@ type measured struct {
 	cpu       float64 // seconds
 	hwmKB     int64
 	delivered int64 // samples the sinks received for this run
+	commits   float64 // prws group commits during the load; -1: not known
 }
 
 // run starts kind, warms it up for a second with the same load, then
@@ -91,7 +92,11 @@ func (e *env) run(ctx context.Context, kind proxyKind, rf int, bodies []body, lo
 		return nil, err
 	}
 	base = e.delivered()
-	m := &measured{load: runLoad(ctx, bodies, lo)}
+	commits0 := scrapeSum(metricsURL(p.URL), commitsMetric)
+	m := &measured{load: runLoad(ctx, bodies, lo), commits: -1}
+	if commits1 := scrapeSum(metricsURL(p.URL), commitsMetric); commits0 >= 0 && commits1 >= 0 {
+		m.commits = commits1 - commits0
+	}
 	m.delivered = e.waitDelivered(base, m.load.Samples*fanout, e.cfg.DrainTimeout)
 	cpu1, err := cpuSeconds(p.pid)
 	if err != nil {
@@ -114,6 +119,9 @@ func (m *measured) toRow(scenario string, kind proxyKind) row {
 	}
 	if m.load.Non2xx+m.load.Errors > 0 {
 		r.note = fmt.Sprintf("%d non-2xx, %d errors", m.load.Non2xx, m.load.Errors)
+	}
+	if m.commits >= 0 && m.load.Elapsed > 0 {
+		r.note = joinText(r.note, fmt.Sprintf("%.0f group commits/s", m.commits/m.load.Elapsed.Seconds()))
 	}
 	return r
 }
