@@ -69,11 +69,16 @@
 // cut the size of the surviving data. Everything lives in memory: twice the
 // data (current and durable) plus unsynced garbage until a cut.
 //
-// A process must not page-fault on an mmap of a file on a mount it serves
-// itself: while the faulting thread waits for the server, a Go
-// stop-the-world can stall the server's goroutines, a deadlock. Run such
-// users (the prws binary) as subprocesses, or have bbolt prefault its map
-// with MmapFlags: syscall.MAP_POPULATE, as the tests here do.
+// A process must not use an mmap of a file on a mount that it serves
+// itself. A page fault on such a map waits for the server, and a Go
+// stop-the-world started meanwhile stops the server's goroutines too: the
+// process deadlocks, with a thread stuck in the kernel until the mount is
+// force-unmounted (umount -f). Faults are common, not rare: in FUSE's
+// write-through mode every size change by ftruncate drops the file's cached
+// pages, and bbolt grows its file that way. Run mmap users (bbolt, so the
+// prws binary or anything opening its store) as child processes; plain
+// read, write and fsync from the serving process are safe, since a
+// goroutine in a system call does not hold up a stop-the-world.
 //
 // Mounting needs /dev/fuse and either root (mount(2)) or the fusermount3
 // helper. Available says whether it works; MountT skips a test that cannot

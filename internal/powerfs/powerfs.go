@@ -166,11 +166,12 @@ func (f *FS) PowerCut() error {
 }
 
 // Unmount unmounts the file system and stops its server. If the mount is
-// busy (a process, or this one, still has files open on it), it is
-// detached lazily instead: it disappears from the mount point at once, the
-// FUSE connection is aborted where /sys/fs/fuse/connections is mounted
-// (open handles then fail with ENOTCONN), and otherwise the server keeps
-// serving those handles until they are closed. Unmount is idempotent.
+// busy (a process, this one included, still has files open on it), it
+// forces it: as root it aborts the FUSE connection (MNT_FORCE; open handles
+// then fail with ENOTCONN) and detaches the mount; otherwise it detaches it
+// lazily with fusermount, aborts the connection where fusectl is mounted,
+// and, if it cannot, leaves the server serving the open handles until they
+// are closed. Unmount is idempotent.
 func (f *FS) Unmount() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -178,10 +179,9 @@ func (f *FS) Unmount() error {
 		return nil
 	}
 	if err := f.server.Unmount(); err != nil {
-		if derr := detach(f.dir); derr != nil {
-			return fmt.Errorf("powerfs: unmount %s: %v; lazy unmount: %w", f.dir, err, derr)
+		if ferr := f.force(); ferr != nil {
+			return fmt.Errorf("powerfs: unmount %s: %v; forced: %w", f.dir, err, ferr)
 		}
-		f.abort()
 	}
 	f.unmounted = true
 	select {
@@ -191,12 +191,18 @@ func (f *FS) Unmount() error {
 	return nil
 }
 
-// detach unmounts dir lazily (MNT_DETACH).
-func detach(dir string) error {
+// force aborts the connection and detaches a busy mount.
+func (f *FS) force() error {
 	if os.Geteuid() == 0 {
-		return syscall.Unmount(dir, syscall.MNT_DETACH)
+		// For FUSE, MNT_FORCE aborts the connection even where the
+		// unmount itself still fails with EBUSY.
+		if syscall.Unmount(f.dir, syscall.MNT_FORCE) == nil {
+			return nil
+		}
+		return syscall.Unmount(f.dir, syscall.MNT_DETACH)
 	}
-	return fusermount("-u", "-z", dir)
+	f.abort()
+	return fusermount("-u", "-z", f.dir)
 }
 
 // abort aborts the mount's FUSE connection through fusectl, if mounted.
