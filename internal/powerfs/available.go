@@ -36,7 +36,9 @@ func Available() error {
 
 // MountT mounts a simulated disk on a fresh t.TempDir() and returns the
 // mount point. It skips the test, saying why, where Available fails, and
-// unmounts at the end of the test (lazily if something still holds it).
+// unmounts at the end of the test (forcibly if something still holds it).
+// The test process serves the mount: it must not mmap files on it (bbolt
+// does); run such users as child processes (see the package doc).
 func MountT(t testing.TB) (string, *FS) {
 	t.Helper()
 	if err := Available(); err != nil {
