@@ -38,7 +38,11 @@ func (s *fsys) cut() invalidation {
 		if kn.in.kid == id {
 			kn.in.kid = 0
 		}
+		kn.in = nil // a dead node needs no inode; let unreachable ones go
 		dead = append(dead, id)
+	}
+	for _, h := range s.handles {
+		h.in, h.list = nil, nil
 	}
 	s.epoch++
 	s.stats.PowerCuts++

@@ -32,14 +32,14 @@ type fsys struct {
 
 // knode is an inode as the kernel knows it: a node id and its lookup count.
 type knode struct {
-	in      *inode
+	in      *inode // nil once dead
 	lookups uint64
 	dead    bool // from before a power cut: operations fail with EIO
 }
 
 // handle is an open file or directory.
 type handle struct {
-	in    *inode
+	in    *inode // nil once dead
 	epoch uint64
 	list  []fuse.DirEntry // directory listing, taken when read at offset 0
 }
@@ -119,7 +119,7 @@ func (s *fsys) Forget(id, n uint64) {
 	kn.lookups -= min(n, kn.lookups)
 	if kn.lookups == 0 {
 		delete(s.nodes, id)
-		if kn.in.kid == id {
+		if !kn.dead && kn.in.kid == id {
 			kn.in.kid = 0
 		}
 	}
