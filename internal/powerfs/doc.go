@@ -36,7 +36,9 @@
 //     (mode 0 and FALLOC_FL_KEEP_SIZE), chmod, chown, utimes, statfs and
 //     shared read-only mmap work as on a local file system. flock and POSIX
 //     locks are kept by the kernel (the file system does not ask for them),
-//     which is exact for one kernel: locks of a process that dies go with it.
+//     which is exact for one kernel: locks of a process that dies go with it,
+//     and a lock held through a handle from before a cut does not block one
+//     taken after it, as after a reboot.
 //     Extended attributes, device nodes, FIFOs and O_TMPFILE are not
 //     supported.
 //
@@ -52,7 +54,10 @@
 // ids, so no kernel inode, page cache or lock from before the cut is
 // reused), invalidates the root's dentries (which prunes everything below)
 // and the cached pages of the retired nodes. Handles opened before the cut
-// are dead: read, write, fsync, fstat and close on them fail with EIO. A
+// are dead: read, write, fsync, fstat and close on them fail with EIO. So
+// a test can abandon an in-process user (a queue) without closing it, cut
+// the power and open a new one on the same path, which sees only the
+// durable state while the old one fails every operation. A
 // process that still has such a file mmapped gets SIGBUS when it touches a
 // page; an abandoned in-process user must not touch its old mappings.
 //
