@@ -57,7 +57,12 @@
 // are dead: read, write, fsync, fstat and close on them fail with EIO. So
 // a test can abandon an in-process user (a queue) without closing it, cut
 // the power and open a new one on the same path, which sees only the
-// durable state while the old one fails every operation. A
+// durable state while the old one fails every operation on its open files.
+// Only handles die, though: a name looked up after the cut, by anyone,
+// resolves in the new state. Leave an abandoned user alone (do not Close
+// it, and make sure none of its goroutines still writes): a Close that
+// creates a file or replaces one by rename would write into the state
+// after the cut. A
 // process that still has such a file mmapped gets SIGBUS when it touches a
 // page; an abandoned in-process user must not touch its old mappings.
 //
