@@ -18,8 +18,8 @@ import (
 // ErrUnmounted is returned by PowerCut after Unmount.
 var ErrUnmounted = errors.New("powerfs: file system is unmounted")
 
-// detachWait bounds how long Unmount waits for the server to stop after a
-// lazy unmount of a busy mount.
+// detachWait bounds how long Unmount waits for the server to stop; only a
+// busy mount that could not be aborted takes that long.
 const detachWait = 2 * time.Second
 
 // Options configure a mount. The zero value suits tests.
@@ -37,7 +37,7 @@ type Stats struct {
 	FileSyncs   uint64 // successful fsync/fdatasync of regular files
 	DirSyncs    uint64 // successful fsync of directories
 	FailedSyncs uint64 // fsyncs failed by FailNextFsync
-	PowerCuts   uint64
+	PowerCuts   uint64 // PowerCut calls
 }
 
 // FS is a mounted simulated disk. Its methods are safe for concurrent use.
@@ -48,7 +48,7 @@ type FS struct {
 	server *fuse.Server
 	served chan struct{} // closed when the server loop has returned
 
-	mu        sync.Mutex // guards unmounted; held through Unmount
+	mu        sync.Mutex // guards unmounted; held through PowerCut and Unmount
 	unmounted bool
 }
 
