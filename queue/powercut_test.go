@@ -23,16 +23,16 @@ import (
 // powerCutQueue is a queue on a simulated disk with the bookkeeping of
 // what must survive a power cut.
 type powerCutQueue struct {
-	t     *testing.T
-	disk  *powerfs.FS
-	dir   string
-	opts  Options
-	q     *Queue
-	gone  []*Queue // abandoned at a cut, closed at the end
-	next  int      // next record number to append
+	t    *testing.T
+	disk *powerfs.FS
+	dir  string
+	opts Options
+	q    *Queue
+	gone []*Queue // abandoned at a cut, closed at the end
+	next int      // next record number to append
 	// optional are records whose Append failed: delivered or not.
 	optional map[int]bool
-	acked int // highest record number of a batch given to Ack; -1: none
+	acked    int // highest record number of a batch given to Ack; -1: none
 }
 
 func newPowerCutQueue(t *testing.T, opts Options) *powerCutQueue {
