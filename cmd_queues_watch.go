@@ -31,7 +31,7 @@ func watchQueues(c *cli.Context) error {
 		}
 		return qs, source, err
 	}
-	return watchLoop(ctx, c.App.Writer, load, c.Duration("interval"), isTerminal(c.App.Writer), 0)
+	return watchLoop(ctx, c.App.Writer, load, durationOf(c, "interval"), isTerminal(c.App.Writer), 0)
 }
 
 // watchLoop draws a frame every interval until ctx ends or frames frames

@@ -21,7 +21,8 @@ import (
 var version = "dev"
 
 func main() {
-	if err := newApp(os.Stdout, os.Stderr).Run(os.Args); err != nil {
+	app := newApp(os.Stdout, os.Stderr)
+	if err := app.Run(reorderArgs(app, os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "prws:", err)
 		os.Exit(1)
 	}
@@ -29,15 +30,15 @@ func main() {
 
 // newApp builds the command line. Running with no command runs the daemon.
 func newApp(stdout, stderr io.Writer) *cli.App {
-	flags := append(runFlags(), &cli.BoolFlag{Name: "v", Usage: "print the version and exit"})
-	return &cli.App{
+	app := &cli.App{
 		Name:            "prws",
 		Usage:           "durable consistent-hash sharding proxy for Prometheus remote write",
 		Version:         version,
 		HideVersion:     true,
 		Writer:          stdout,
 		ErrWriter:       stderr,
-		Flags:           flags,
+		Reader:          os.Stdin,
+		Flags:           runFlags(),
 		Action:          runAction,
 		CommandNotFound: func(c *cli.Context, cmd string) { fmt.Fprintf(stderr, "prws: no command %q; see prws --help\n", cmd) },
 		Commands: []*cli.Command{
@@ -52,6 +53,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			}},
 		},
 	}
+	oneLineUsageErrors(app)
+	return app
 }
 
 func runAction(c *cli.Context) error {
@@ -70,6 +73,10 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, note := range compatNotes(c, cfg) {
+		log.Info("original prom-remote-write-shard flag", "note", note)
+	}
+	warnConfig(log, cfg)
 	d, err := daemon.New(cfg, version, log)
 	if err != nil {
 		return err
