@@ -185,8 +185,7 @@ func interactive(r io.Reader) bool {
 	if !ok {
 		return r != nil
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isTerminal(f)
 }
 
 // onDeadLetters runs online against the running daemon, or offline on
