@@ -20,7 +20,7 @@ func queuesCommand() *cli.Command {
 		Name:  "queues",
 		Usage: "show every queue's backlog, send rate, last error and dead letters",
 		Flags: append(dataDirFlags(),
-			&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts: per backend its state, last error, rates and totals, with its shards under it"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "refresh every --interval with per-backend drain progress, rates and ETA until Ctrl-C"},
 			durationFlag("interval", time.Second, 0, "refresh interval of --watch"),
 		),
@@ -34,7 +34,7 @@ func queuesCommand() *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
-				return admin.WriteJSON(c.App.Writer, qs)
+				return admin.WriteJSON(c.App.Writer, admin.GroupQueues(qs))
 			}
 			if len(qs) == 0 {
 				fmt.Fprintln(c.App.Writer, "no queues")

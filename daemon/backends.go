@@ -248,6 +248,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		qs.Backend, qs.BackendID, qs.Shard = cur.Name, s.backend.ID, q.shard
 		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
 		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.scrub(st.LastError), st.LastErrorTime, ws.SendRate
+		qs.LastSuccessTime = st.LastSuccessTime
 		qs.DeadLetters, qs.Source = dead, "daemon"
 		out = append(out, qs)
 	}
@@ -259,6 +260,9 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 	}
 	for i := range out {
 		out[i].DrainETA = admin.ETA(pending, out[i].SendRate)
+		if !st.Up {
+			out[i].DrainETA = -1 // a failing backend drains nothing
+		}
 	}
 	return out
 }
