@@ -15,6 +15,7 @@ import (
 	"github.com/prws/prws/deadletter"
 	"github.com/prws/prws/ingest"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/logthrottle"
 	"github.com/prws/prws/queue"
 	"github.com/prws/prws/replay"
 	"github.com/prws/prws/store"
@@ -58,6 +59,9 @@ type metricsSet struct {
 func (d *Daemon) openBackends(bs []config.Backend) ([]*backendSink, error) {
 	sinks := make([]*backendSink, 0, len(bs))
 	for _, b := range bs {
+		if err := d.register(b); err != nil {
+			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
+		}
 		s, err := d.openBackend(b)
 		if s != nil {
 			d.all[b.ID] = s
@@ -70,16 +74,13 @@ func (d *Daemon) openBackends(bs []config.Backend) ([]*backendSink, error) {
 	return sinks, d.reportOrphans(bs)
 }
 
-// openBackend builds b's client, registers b, opens its dead-letter log
-// and queues (routed shards and any leftover shard directories) and
-// builds their workers, not started. On error the returned sink, if
-// any, holds what was opened.
+// openBackend builds b's client, opens its dead-letter log and queues
+// (routed shards and any leftover shard directories) and builds their
+// workers, not started. The caller registers b (register). On error the
+// returned sink, if any, holds what was opened.
 func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 	client, err := b.NewClient()
 	if err != nil {
-		return nil, err
-	}
-	if err := d.register(b); err != nil {
 		return nil, err
 	}
 	dead, err := deadletter.Open(datadir.DeadLetterDir(d.cfg.DataDir, b.ID))
@@ -141,7 +142,9 @@ func (d *Daemon) register(b config.Backend) error {
 		Settings: map[string]string{"shards": fmt.Sprint(d.cfg.Shards), "protocol": b.Protocol}})
 }
 
-// newWorker builds the worker of q from s's current settings.
+// newWorker builds the worker of q from s's current settings. Its
+// repeated warnings (a dead-lettered batch, a failed send) are written at
+// most once per 10s each, with the count of the copies in between.
 func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 	b, client := s.current()
 	ep := &replay.Endpoint{Name: b.Name, URL: b.URL, Client: client, Timeout: d.cfg.RemoteTimeout,
@@ -153,7 +156,7 @@ func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 		Shard: q.shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
 		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.tenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
-		Logger: d.log, OnResult: d.sendResultHook(s.backend.ID),
+		Logger: slog.New(logthrottle.New(d.log.Handler(), logthrottle.Options{})), OnResult: d.sendResultHook(s.backend.ID),
 	})
 }
 

@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/prws/prws/admin"
@@ -130,4 +133,25 @@ func (d *Daemon) serveRing(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	admin.WriteJSON(w, ms)
+}
+
+// buildInfo is prws_build_info, 1 with the version of the binary and the
+// Go toolchain as labels, as every Prometheus component exports it.
+func buildInfo(version string) prometheus.Collector {
+	revision := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				revision = s.Value
+			}
+		}
+	}
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "prws_build_info",
+		Help: "A metric with a constant '1' value labeled by version, revision, goversion, goos and goarch from which prws was built.",
+		ConstLabels: prometheus.Labels{
+			"version": version, "revision": revision, "goversion": runtime.Version(),
+			"goos": runtime.GOOS, "goarch": runtime.GOARCH,
+		},
+	}, func() float64 { return 1 })
 }
