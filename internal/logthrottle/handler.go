@@ -28,7 +28,7 @@ type state struct {
 	interval time.Duration
 	level    slog.Level
 
-	mu    sync.Mutex        // guards kinds
+	mu    sync.Mutex       // guards kinds
 	kinds map[string]*kind // by key + message
 }
 
