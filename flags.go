@@ -46,6 +46,7 @@ func runFlags() []cli.Flag {
 		bytesFlag("queue-segment-bytes", int64(d.SegmentBytes), "queue segment file size; a queue keeps about 2½ segments in memory"),
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
 		&cli.StringFlag{Name: "config.file", Usage: "YAML file of per-backend settings (auth, TLS, headers, protocol, timeout) and tenant_header; re-read on SIGHUP and POST /-/reload"},
+		durationFlag("config.auto-reload-interval", 0, 0, "re-read --config.file when its content changed, checked this often (as Prometheus' option; for a Kubernetes ConfigMap); 0 = only on SIGHUP and POST /-/reload"),
 		&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config: TLS and basic auth for every endpoint this daemon serves"},
 		durationFlag("shutdown-delay", d.ShutdownDelay, 0, "on SIGTERM, how long to keep answering 503 (and /-/ready failing) before the listener closes"),
 		durationFlag("http.read-timeout", d.HTTPReadTimeout, 0, "longest time to read a whole request, body included (cuts off slow bodies); 0 = none"),

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -85,7 +86,7 @@ func runAction(c *cli.Context) error {
 		_ = d.Shutdown(context.Background())
 		return err
 	}
-	waitForTerm(d)
+	waitForTerm(d, cfg.ConfigFile, durationOf(c, "config.auto-reload-interval"))
 	log.Info("shutting down: no longer accepting writes")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -93,9 +94,13 @@ func runAction(c *cli.Context) error {
 }
 
 // waitForTerm returns on SIGINT or SIGTERM, reloading the configuration
-// on every SIGHUP meanwhile (a failed reload is logged by the daemon and
-// changes nothing).
-func waitForTerm(d *daemon.Daemon) {
+// on every SIGHUP meanwhile and, every autoReload (0: never), when the
+// content of the config file changed (a failed reload is logged by the
+// daemon and changes nothing).
+func waitForTerm(d *daemon.Daemon, configFile string, autoReload time.Duration) {
+	tick, stopTick := reloadTicker(configFile, autoReload)
+	defer stopTick()
+	watch := newConfigWatch(configFile)
 	term := make(chan os.Signal, 1)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGINT, syscall.SIGTERM)
@@ -108,6 +113,11 @@ func waitForTerm(d *daemon.Daemon) {
 			return
 		case <-hup:
 			_ = d.Reload()
+			watch.changed() // a SIGHUP read it: no second reload for the same content
+		case <-tick:
+			if watch.changed() {
+				_ = d.Reload()
+			}
 		}
 	}
 }
