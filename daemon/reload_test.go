@@ -117,6 +117,9 @@ func TestRefusedReloadChangesNothing(t *testing.T) {
 	const b = "http://127.0.0.1:1/b/api/v1/write"
 	d, file := startWithFile(t, "backends:\n  - url: "+a+"\n    headers: {X-Gen: '1'}\n  - url: "+b+"\n")
 	before := take(t, d)
+	if gauge(t, d, "prws_build_info") != 1 {
+		t.Error("no prws_build_info")
+	}
 	if gauge(t, d, "prws_ring_members") != 2 {
 		t.Errorf("prws_ring_members without --watchdog = %v, want 2", gauge(t, d, "prws_ring_members"))
 	}
