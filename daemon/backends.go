@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -115,7 +116,7 @@ func (d *Daemon) shardsOf(id string) ([]int, error) {
 		shards = append(shards, i)
 	}
 	onDisk, err := datadir.Shards(d.cfg.DataDir, id)
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // a new backend has no directory yet
 		return nil, err
 	}
 	for _, s := range onDisk {
