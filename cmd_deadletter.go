@@ -3,13 +3,17 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/prws/prws/admin"
+	"github.com/prws/prws/config"
 	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/queue"
 )
@@ -44,7 +48,8 @@ func deadletterCommand() *cli.Command {
 			{
 				Name: "purge", Usage: "delete dead letters for good", ArgsUsage: "NAME... | --all | --older-than D",
 				Flags: append(dataDirFlags(), backendFlag(), &cli.BoolFlag{Name: "all", Usage: "every dead letter (of --backend)"},
-					&cli.DurationFlag{Name: "older-than", Usage: "dead letters refused longer ago than this"},
+					durationFlag("older-than", 0, 0, "dead letters refused longer ago than this (e.g. 36h, 7d, 2w)"),
+					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask before deleting"},
 					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 				Action: deadletterPurge,
 			},
@@ -102,7 +107,7 @@ func deadletterShow(c *cli.Context) error {
 
 // selector builds the dead-letter selection of a replay or purge.
 func selector(c *cli.Context) admin.Selector {
-	return admin.Selector{Names: c.Args().Slice(), All: c.Bool("all"), OlderThan: c.Duration("older-than"), Backend: c.String("backend")}
+	return admin.Selector{Names: c.Args().Slice(), All: c.Bool("all"), OlderThan: durationOf(c, "older-than"), Backend: c.String("backend")}
 }
 
 // deadletterReplay re-queues dead letters and removes them.
@@ -128,6 +133,9 @@ func deadletterReplay(c *cli.Context) error {
 // deadletterPurge deletes dead letters.
 func deadletterPurge(c *cli.Context) error {
 	sel := selector(c)
+	if err := confirmPurge(c, sel); err != nil {
+		return err
+	}
 	var res admin.PurgeResult
 	err := onDeadLetters(c, func(base string) error {
 		return admin.Post(c.Context, base, admin.PathDeadLetterPurge, sel, &res)
@@ -147,6 +155,39 @@ func deadletterPurge(c *cli.Context) error {
 	return admin.WritePurgeResult(c.App.Writer, res)
 }
 
+// confirmPurge asks before a purge that deletes by --all or
+// --older-than, unless --yes. When stdin is not a terminal nobody can
+// answer: it refuses and names --yes.
+func confirmPurge(c *cli.Context, sel admin.Selector) error {
+	if c.Bool("yes") || (!sel.All && sel.OlderThan <= 0) {
+		return nil
+	}
+	what := "every dead letter"
+	if !sel.All {
+		what = "every dead letter older than " + c.Generic("older-than").(*config.DurationValue).String()
+	}
+	if sel.Backend != "" {
+		what += " of backend " + sel.Backend
+	}
+	if !interactive(c.App.Reader) {
+		return fmt.Errorf("purge would delete %s for good; stdin is not a terminal, so pass --yes to confirm", what)
+	}
+	if !confirm(c.App.Reader, c.App.Writer, "delete "+what+" for good?") {
+		return fmt.Errorf("nothing purged")
+	}
+	return nil
+}
+
+// interactive reports whether r can answer a question: a terminal, or a
+// reader that is not a file (a test's scripted answers).
+func interactive(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return r != nil
+	}
+	return isTerminal(f)
+}
+
 // onDeadLetters runs online against the running daemon, or offline on
 // the stopped data dir while holding its LOCK.
 func onDeadLetters(c *cli.Context, online func(base string) error, offline func(*offlineDL) error) error {
@@ -155,7 +196,7 @@ func onDeadLetters(c *cli.Context, online func(base string) error, offline func(
 		return err
 	}
 	if base != "" {
-		return online(base)
+		return refusedHint(online(base))
 	}
 	data := c.String("data-dir")
 	lock, err := lockStopped(data, "prws deadletter")
@@ -259,4 +300,14 @@ func (o *offlineDL) queueFor(open map[string]*queue.Queue, id string) (*queue.Qu
 	}
 	open[id] = q
 	return q, nil
+}
+
+// refusedHint adds to an admin.ErrDisabled answer of the daemon (which
+// names the flag that enables the endpoint) the other way out: a
+// stopped data dir, which the CLI changes directly.
+func refusedHint(err error) error {
+	if errors.Is(err, admin.ErrDisabled) {
+		return fmt.Errorf("%w\n(or stop prws and run this command again: on a stopped data dir it works without the daemon)", err)
+	}
+	return err
 }

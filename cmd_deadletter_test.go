@@ -80,8 +80,9 @@ func TestDeadLetterOnStoppedDataDir(t *testing.T) {
 	if left := deadLetters(t, data); len(left) != 0 {
 		t.Fatalf("%d dead letters left", len(left))
 	}
-	var qs []admin.QueueStatus
-	json.Unmarshal([]byte(mustRun(t, "queues", "--data-dir", data, "--json")), &qs)
+	var view admin.QueuesView
+	json.Unmarshal([]byte(mustRun(t, "queues", "--data-dir", data, "--json")), &view)
+	qs := view.Backends
 	pending := uint64(0)
 	for _, q := range qs {
 		if q.Backend == other.URL() {

@@ -69,6 +69,7 @@ func startDaemon(t *testing.T, data string, mutate func(*config.Config), bs ...*
 		cfg.Backends = append(cfg.Backends, b.URL())
 	}
 	cfg.MinWait, cfg.MaxWait, cfg.Shards = 5*time.Millisecond, 50*time.Millisecond, 2
+	cfg.AdminAPI = true
 	if mutate != nil {
 		mutate(&cfg)
 	}

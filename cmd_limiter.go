@@ -36,6 +36,9 @@ func loadLimiter(c *cli.Context) (admin.LimiterStatus, error) {
 		return admin.LimiterStatus{}, err
 	}
 	if base == "" {
+		if err := requireDataDir(c.String("data-dir")); err != nil {
+			return admin.LimiterStatus{}, err
+		}
 		return admin.LimiterFromDataDir(c.String("data-dir"), time.Now())
 	}
 	var st admin.LimiterStatus

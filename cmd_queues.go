@@ -20,9 +20,9 @@ func queuesCommand() *cli.Command {
 		Name:  "queues",
 		Usage: "show every queue's backlog, send rate, last error and dead letters",
 		Flags: append(dataDirFlags(),
-			&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts: per backend its state, last error, rates and totals, with its shards under it"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "refresh every --interval with per-backend drain progress, rates and ETA until Ctrl-C"},
-			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "refresh interval of --watch"},
+			durationFlag("interval", time.Second, 0, "refresh interval of --watch"),
 		),
 		Subcommands: []*cli.Command{queuesDropCommand(), queuesMoveCommand()},
 		Action: func(c *cli.Context) error {
@@ -34,7 +34,7 @@ func queuesCommand() *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
-				return admin.WriteJSON(c.App.Writer, qs)
+				return admin.WriteJSON(c.App.Writer, admin.GroupQueues(qs))
 			}
 			if len(qs) == 0 {
 				fmt.Fprintln(c.App.Writer, "no queues")
@@ -57,7 +57,25 @@ func loadQueues(c *cli.Context) ([]admin.QueueStatus, error) {
 		}
 		return qs, nil
 	}
+	if err := requireDataDir(c.String("data-dir")); err != nil {
+		return nil, err
+	}
 	return admin.QueuesFromDataDir(c.String("data-dir"), nil)
+}
+
+// requireDataDir fails when data is not an existing directory, saying
+// how to point the command at the right one.
+func requireDataDir(data string) error {
+	fi, err := os.Stat(data)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("data dir %s does not exist: give the daemon's --data-dir (or $%s), or --url of a running daemon", data, dataDirEnv)
+	case err != nil:
+		return fmt.Errorf("data dir: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("data dir %s is not a directory", data)
+	}
+	return nil
 }
 
 // daemonURL returns the admin URL of the daemon to ask: --url, else the
@@ -85,7 +103,7 @@ func daemonURL(c *cli.Context) (string, error) {
 // its data dir.
 func dataDirFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "data-dir", Value: "./data", Usage: "data dir of the daemon"},
+		&cli.StringFlag{Name: "data-dir", Value: "./data", EnvVars: []string{dataDirEnv}, Usage: "data dir of the daemon"},
 		&cli.StringFlag{Name: "url", Usage: "admin URL of a running daemon (default: found through the data dir's LOCK)"},
 	}
 }
@@ -94,8 +112,8 @@ func dataDirFlags() []cli.Flag {
 // stopped data dir, so no daemon can start meanwhile. It refuses while a
 // daemon (or another command) holds it. The caller releases the lock.
 func lockStopped(data, what string) (*lockfile.Lock, error) {
-	if _, err := os.Stat(data); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+	if err := requireDataDir(data); err != nil {
+		return nil, err
 	}
 	l, err := lockfile.Acquire(data, lockfile.Info{PID: os.Getpid()})
 	if errors.Is(err, lockfile.ErrHeld) {

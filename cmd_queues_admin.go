@@ -22,7 +22,7 @@ func queuesDropCommand() *cli.Command {
 		Usage:     "delete a backend's queues and dead letters (stopped data dir only; says what is lost and asks first)",
 		ArgsUsage: "BACKEND (id or URL)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data-dir", Value: "./data", Usage: "data dir of the stopped daemon"},
+			&cli.StringFlag{Name: "data-dir", Value: "./data", EnvVars: []string{dataDirEnv}, Usage: "data dir of the stopped daemon"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation"},
 			&cli.BoolFlag{Name: "force", Usage: "drop even a backend that is still configured"},
 			&cli.StringFlag{Name: "promes", Usage: "the daemon's --promes, to tell whether the backend is still configured (default: the backends its last run registered)"},
@@ -117,7 +117,7 @@ func queuesMoveCommand() *cli.Command {
 		Usage:     "give a backend's queues and dead letters to its new URL (stopped data dir only)",
 		ArgsUsage: "BACKEND (id or URL) --to NEW-URL",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data-dir", Value: "./data", Usage: "data dir of the stopped daemon"},
+			&cli.StringFlag{Name: "data-dir", Value: "./data", EnvVars: []string{dataDirEnv}, Usage: "data dir of the stopped daemon"},
 			&cli.StringFlag{Name: "to", Required: true, Usage: "the backend's new remote-write URL, as it will be in --promes"},
 		},
 		Action: queuesMove,

@@ -64,8 +64,9 @@ func TestQueuesMove(t *testing.T) {
 	if !strings.Contains(out, "moved queues") {
 		t.Errorf("move:\n%s", out)
 	}
-	var qs []admin.QueueStatus
-	json.Unmarshal([]byte(mustRun(t, "queues", "--data-dir", data, "--json")), &qs)
+	var view admin.QueuesView
+	json.Unmarshal([]byte(mustRun(t, "queues", "--data-dir", data, "--json")), &view)
+	qs := view.Backends
 	var pending uint64
 	for _, q := range qs {
 		if q.Backend == moved.URL() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/prws/prws/admin"
 )
@@ -31,7 +32,7 @@ func watchQueues(c *cli.Context) error {
 		}
 		return qs, source, err
 	}
-	return watchLoop(ctx, c.App.Writer, load, c.Duration("interval"), isTerminal(c.App.Writer), 0)
+	return watchLoop(ctx, c.App.Writer, load, durationOf(c, "interval"), isTerminal(c.App.Writer), 0)
 }
 
 // watchLoop draws a frame every interval until ctx ends or frames frames
@@ -78,12 +79,12 @@ func drawFrame(w io.Writer, watch *admin.Watch, load func() ([]admin.QueueStatus
 	w.Write(buf.Bytes())
 }
 
-// isTerminal reports whether w is a character device (a TTY).
-func isTerminal(w io.Writer) bool {
+// isTerminal reports whether w is a terminal (not merely a character
+// device such as /dev/null).
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }

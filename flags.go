@@ -15,7 +15,7 @@ import (
 // command so no flag value is shared between commands.
 func runFlags() []cli.Flag {
 	d := config.Defaults()
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "listen", Value: d.Listen, Usage: "address to receive remote-write on; also serves /metrics, /-/healthy, /-/ready and the admin API"},
 		&cli.StringFlag{Name: "promes", Usage: "comma-separated backend remote-write URLs (required unless --config.file names backends)"},
 		&cli.StringFlag{Name: "remote_path", Value: d.RemotePath, Usage: "path to receive remote-write on (/api/v1/write is served too)"},
@@ -27,35 +27,41 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "force_use_self_ts", Usage: "replace every sample's timestamp with the time prws received it"},
 		&cli.IntFlag{Name: "max_hourly_series", Usage: "distinct series admitted per UTC hour; 0 = no limit"},
 		&cli.IntFlag{Name: "max_daily_series", Usage: "distinct series admitted per UTC day; 0 = no limit"},
-		&cli.DurationFlag{Name: "remote_write_timeout", Value: d.RemoteTimeout, Usage: "timeout of one outgoing remote-write request"},
-		&cli.DurationFlag{Name: "remote_write_min_wait", Value: d.MinWait, Usage: "first retry wait; doubles up to --remote_write_max_wait, with jitter"},
-		&cli.DurationFlag{Name: "remote_write_max_wait", Value: d.MaxWait, Usage: "longest retry wait"},
+		durationFlag("remote_write_timeout", d.RemoteTimeout, time.Second, "timeout of one outgoing remote-write request"),
+		durationFlag("remote_write_min_wait", d.MinWait, time.Millisecond, "first retry wait; doubles up to --remote_write_max_wait, with jitter"),
+		durationFlag("remote_write_max_wait", d.MaxWait, time.Millisecond, "longest retry wait"),
 		&cli.IntFlag{Name: "remote_write_retry_times", Value: d.RetryTimes, Usage: "consecutive failed sends after which a backend is reported unhealthy (retries go on for ever)"},
 		&cli.BoolFlag{Name: "watchdog", Usage: "probe backends and route new data around unhealthy ones"},
-		&cli.DurationFlag{Name: "watchdog_interval", Value: d.WatchdogInterval, Usage: "time between watchdog probes"},
-		&cli.StringFlag{Name: "data-dir", Value: d.DataDir, Usage: "directory of the queues, the state file and the dead letters"},
-		&cli.Int64Flag{Name: "max-body-bytes", Value: d.MaxBodyBytes, Usage: "largest compressed request body accepted (413 above)"},
-		&cli.Int64Flag{Name: "max-decoded-bytes", Value: d.MaxDecodedBytes, Usage: "largest decoded request body accepted (400 above)"},
-		&cli.Int64Flag{Name: "max-inflight-bytes", Value: d.MaxInflightBytes, Usage: "decoded bytes being processed at once before answering 503"},
+		durationFlag("watchdog_interval", d.WatchdogInterval, 0, "time between watchdog probes"),
+		&cli.StringFlag{Name: "data-dir", Value: d.DataDir, EnvVars: []string{dataDirEnv}, Usage: "directory of the queues, the state file and the dead letters"},
+		bytesFlag("max-body-bytes", int64(d.MaxBodyBytes), "largest compressed request body accepted (413 above)"),
+		bytesFlag("max-decoded-bytes", int64(d.MaxDecodedBytes), "largest decoded request body accepted (400 above)"),
+		bytesFlag("max-inflight-bytes", int64(d.MaxInflightBytes), "decoded bytes being processed at once before answering 503"),
 		&cli.IntFlag{Name: "max-label-name-length", Value: d.MaxLabelNameLen, Usage: "longest label name in bytes (400 above); 0 = unlimited"},
 		&cli.IntFlag{Name: "max-label-value-length", Value: d.MaxLabelValueLen, Usage: "longest label value in bytes (400 above); 0 = unlimited"},
 		&cli.IntFlag{Name: "max-labels-per-series", Usage: "most labels one series may carry (400 above); 0 = unlimited"},
-		&cli.Int64Flag{Name: "max-queue-bytes", Usage: "on-disk backlog per (backend, shard) queue (compressed bytes) at which --queue-full-policy applies; 0 = unlimited"},
+		bytesFlag("max-queue-bytes", 0, "on-disk backlog per (backend, shard) queue (compressed bytes) at which --queue-full-policy applies; 0 = unlimited"),
 		&cli.StringFlag{Name: "queue-full-policy", Value: d.QueueFullPolicy, Usage: "what a queue at --max-queue-bytes does: block (answer 503) or drop-oldest (accept; drop, count and log the oldest backlog)"},
-		&cli.DurationFlag{Name: "batch-linger", Value: d.BatchLinger, Usage: "how long a caught-up queue may hold back a batch short of --batch for more samples (fewer, fuller requests; a backlog is never held back); 0 = send what is there"},
-		&cli.IntFlag{Name: "queue-segment-bytes", Value: d.SegmentBytes, Usage: "queue segment file size; a queue keeps about 2½ segments in memory"},
+		durationFlag("batch-linger", d.BatchLinger, 0, "how long a caught-up queue may hold back a batch short of --batch for more samples (fewer, fuller requests; a backlog is never held back); 0 = send what is there"),
+		bytesFlag("queue-segment-bytes", int64(d.SegmentBytes), "queue segment file size; a queue keeps about 2½ segments in memory"),
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},
 		&cli.StringFlag{Name: "config.file", Usage: "YAML file of per-backend settings (auth, TLS, headers, protocol, timeout) and tenant_header; re-read on SIGHUP and POST /-/reload"},
+		durationFlag("config.auto-reload-interval", 0, 0, "re-read --config.file when its content changed, checked this often (as Prometheus' option; for a Kubernetes ConfigMap); 0 = only on SIGHUP and POST /-/reload"),
 		&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config: TLS and basic auth for every endpoint this daemon serves"},
-		&cli.DurationFlag{Name: "shutdown-delay", Value: d.ShutdownDelay, Usage: "on SIGTERM, how long to keep answering 503 (and /-/ready failing) before the listener closes"},
-		&cli.DurationFlag{Name: "http.read-timeout", Value: d.HTTPReadTimeout, Usage: "longest time to read a whole request, body included (cuts off slow bodies); 0 = none"},
-		&cli.DurationFlag{Name: "http.read-header-timeout", Value: d.HTTPReadHeaderTimeout, Usage: "longest time to read a request's headers; 0 = --http.read-timeout"},
+		durationFlag("shutdown-delay", d.ShutdownDelay, 0, "on SIGTERM, how long to keep answering 503 (and /-/ready failing) before the listener closes"),
+		durationFlag("http.read-timeout", d.HTTPReadTimeout, 0, "longest time to read a whole request, body included (cuts off slow bodies); 0 = none"),
+		durationFlag("http.read-header-timeout", d.HTTPReadHeaderTimeout, 0, "longest time to read a request's headers; 0 = --http.read-timeout"),
 		&cli.StringFlag{Name: "log.level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log.format", Value: "logfmt", Usage: "logfmt or json"},
-	}
+		&cli.BoolFlag{Name: "web.enable-admin-api", Usage: "allow the admin endpoints that change state (dead-letter replay and purge); read-only ones are always open"},
+		&cli.BoolFlag{Name: "web.enable-lifecycle", Usage: "allow reloading the configuration over HTTP (POST /-/reload); SIGHUP always works"},
+		&cli.BoolFlag{Name: "v", Usage: "print the version and exit"},
+	}, compatFlags()...)
 }
 
-// configFromFlags builds the Config from a parsed command line.
+// configFromFlags builds the Config from a parsed command line, the
+// original's flags that prws only accepts for compatibility included
+// (see applyCompat).
 func configFromFlags(c *cli.Context) (config.Config, error) {
 	key, err := router.ParseKey(c.String("shard_key"))
 	if err != nil {
@@ -65,25 +71,27 @@ func configFromFlags(c *cli.Context) (config.Config, error) {
 	if err != nil {
 		return config.Config{}, err
 	}
-	return config.Config{
+	cfg := config.Config{
 		Listen: c.String("listen"), Backends: config.SplitList(c.String("promes")),
 		RemotePath: c.String("remote_path"), DataDir: c.String("data-dir"),
 		Shards: c.Int("shard"), ShardKey: key, ReplicaFactor: c.Int("replica_factor"),
 		Batch: c.Int("batch"), ExternalLabels: ext, ForceSelfTS: c.Bool("force_use_self_ts"),
-		RemoteTimeout: c.Duration("remote_write_timeout"), MinWait: c.Duration("remote_write_min_wait"),
-		MaxWait: c.Duration("remote_write_max_wait"), RetryTimes: c.Int("remote_write_retry_times"),
+		RemoteTimeout: durationOf(c, "remote_write_timeout"), MinWait: durationOf(c, "remote_write_min_wait"),
+		MaxWait: durationOf(c, "remote_write_max_wait"), RetryTimes: c.Int("remote_write_retry_times"),
 		MaxHourlySeries: c.Int("max_hourly_series"), MaxDailySeries: c.Int("max_daily_series"),
-		Watchdog: c.Bool("watchdog"), WatchdogInterval: c.Duration("watchdog_interval"),
-		MaxBodyBytes: c.Int64("max-body-bytes"), MaxDecodedBytes: c.Int64("max-decoded-bytes"),
-		MaxInflightBytes: c.Int64("max-inflight-bytes"), MaxQueueBytes: c.Int64("max-queue-bytes"),
+		Watchdog: c.Bool("watchdog"), WatchdogInterval: durationOf(c, "watchdog_interval"),
+		MaxBodyBytes: bytesOf(c, "max-body-bytes"), MaxDecodedBytes: bytesOf(c, "max-decoded-bytes"),
+		MaxInflightBytes: bytesOf(c, "max-inflight-bytes"), MaxQueueBytes: bytesOf(c, "max-queue-bytes"),
 		MaxLabelNameLen: c.Int("max-label-name-length"), MaxLabelValueLen: c.Int("max-label-value-length"),
 		MaxLabelsPerSeries: c.Int("max-labels-per-series"),
-		SegmentBytes:       c.Int("queue-segment-bytes"), TenantHeader: c.String("tenant-header"),
-		BatchLinger: c.Duration("batch-linger"),
+		SegmentBytes:       int(bytesOf(c, "queue-segment-bytes")), TenantHeader: c.String("tenant-header"),
+		BatchLinger: durationOf(c, "batch-linger"),
 		ConfigFile:  c.String("config.file"), WebConfigFile: c.String("web.config.file"),
-		ShutdownDelay: c.Duration("shutdown-delay"), QueueFullPolicy: c.String("queue-full-policy"),
-		HTTPReadTimeout: c.Duration("http.read-timeout"), HTTPReadHeaderTimeout: c.Duration("http.read-header-timeout"),
-	}, nil
+		ShutdownDelay: durationOf(c, "shutdown-delay"), QueueFullPolicy: c.String("queue-full-policy"),
+		HTTPReadTimeout: durationOf(c, "http.read-timeout"), HTTPReadHeaderTimeout: durationOf(c, "http.read-header-timeout"),
+		AdminAPI: c.Bool("web.enable-admin-api"), Lifecycle: c.Bool("web.enable-lifecycle"),
+	}
+	return cfg, applyCompat(c, &cfg)
 }
 
 // shutdownGrace bounds how long SIGTERM waits for in-flight work.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,7 +22,8 @@ import (
 var version = "dev"
 
 func main() {
-	if err := newApp(os.Stdout, os.Stderr).Run(os.Args); err != nil {
+	app := newApp(os.Stdout, os.Stderr)
+	if err := app.Run(reorderArgs(app, os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "prws:", err)
 		os.Exit(1)
 	}
@@ -29,15 +31,15 @@ func main() {
 
 // newApp builds the command line. Running with no command runs the daemon.
 func newApp(stdout, stderr io.Writer) *cli.App {
-	flags := append(runFlags(), &cli.BoolFlag{Name: "v", Usage: "print the version and exit"})
-	return &cli.App{
+	app := &cli.App{
 		Name:            "prws",
 		Usage:           "durable consistent-hash sharding proxy for Prometheus remote write",
 		Version:         version,
 		HideVersion:     true,
 		Writer:          stdout,
 		ErrWriter:       stderr,
-		Flags:           flags,
+		Reader:          os.Stdin,
+		Flags:           runFlags(),
 		Action:          runAction,
 		CommandNotFound: func(c *cli.Context, cmd string) { fmt.Fprintf(stderr, "prws: no command %q; see prws --help\n", cmd) },
 		Commands: []*cli.Command{
@@ -52,6 +54,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			}},
 		},
 	}
+	oneLineUsageErrors(app)
+	return app
 }
 
 func runAction(c *cli.Context) error {
@@ -70,6 +74,10 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, note := range compatNotes(c, cfg) {
+		log.Info("original prom-remote-write-shard flag", "note", note)
+	}
+	warnConfig(log, cfg)
 	d, err := daemon.New(cfg, version, log)
 	if err != nil {
 		return err
@@ -78,7 +86,7 @@ func runAction(c *cli.Context) error {
 		_ = d.Shutdown(context.Background())
 		return err
 	}
-	waitForTerm(d)
+	waitForTerm(d, cfg.ConfigFile, durationOf(c, "config.auto-reload-interval"))
 	log.Info("shutting down: no longer accepting writes")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -86,9 +94,13 @@ func runAction(c *cli.Context) error {
 }
 
 // waitForTerm returns on SIGINT or SIGTERM, reloading the configuration
-// on every SIGHUP meanwhile (a failed reload is logged by the daemon and
-// changes nothing).
-func waitForTerm(d *daemon.Daemon) {
+// on every SIGHUP meanwhile and, every autoReload (0: never), when the
+// content of the config file changed (a failed reload is logged by the
+// daemon and changes nothing).
+func waitForTerm(d *daemon.Daemon, configFile string, autoReload time.Duration) {
+	tick, stopTick := reloadTicker(configFile, autoReload)
+	defer stopTick()
+	watch := newConfigWatch(configFile)
 	term := make(chan os.Signal, 1)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGINT, syscall.SIGTERM)
@@ -101,6 +113,11 @@ func waitForTerm(d *daemon.Daemon) {
 			return
 		case <-hup:
 			_ = d.Reload()
+			watch.changed() // a SIGHUP read it: no second reload for the same content
+		case <-tick:
+			if watch.changed() {
+				_ = d.Reload()
+			}
 		}
 	}
 }

@@ -22,7 +22,7 @@ func WriteQueuesTable(w io.Writer, qs []QueueStatus, now time.Time) error {
 	for _, q := range qs {
 		fmt.Fprintf(tw, "%s\t%04d\t%s\t%d\t%s\t%d\t%s\t%.0f\t%s\t%d\t%d\t%s\n",
 			q.Backend, q.Shard, state(q), q.PendingSamples, bytesHuman(q.PendingBytes), q.Segments,
-			age(q.OldestPending, now), q.SendRate, eta(q.DrainETA), q.DeadLetters, q.Corrupt, q.LastError)
+			age(q.OldestPending, now), q.SendRate, eta(backendETA(q)), q.DeadLetters, q.Corrupt, lastError(q, now))
 	}
 	return tw.Flush()
 }
@@ -34,12 +34,37 @@ func state(q QueueStatus) string {
 	case q.Source == "data-dir":
 		return "stopped"
 	case !q.Up:
-		return "down"
+		return "failing"
 	case !q.Routed:
 		return "draining"
 	default:
 		return "up"
 	}
+}
+
+// backendETA is q's drain ETA, -1 (shown as "-") while the backend is
+// failing: a backend that is down drains nothing, whatever the rate was.
+func backendETA(q QueueStatus) float64 {
+	if !q.Up {
+		return -1
+	}
+	return q.DrainETA
+}
+
+// lastError is q's last error with its age, marked as history when a
+// send succeeded since.
+func lastError(q QueueStatus, now time.Time) string {
+	if q.LastError == "" {
+		return ""
+	}
+	when := "at an unknown time"
+	if !q.LastErrorTime.IsZero() {
+		when = age(q.LastErrorTime, now) + " ago"
+	}
+	if recovered(q) {
+		return fmt.Sprintf("(recovered since) %s: %s", when, oneLine(q.LastError, 200))
+	}
+	return fmt.Sprintf("%s: %s", when, oneLine(q.LastError, 200))
 }
 
 func age(t time.Time, now time.Time) string {

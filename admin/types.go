@@ -17,13 +17,16 @@ type QueueStatus struct {
 	OldestPending  time.Time `json:"oldest_pending,omitzero"`
 	Corrupt        uint64    `json:"corrupt_records"`
 
-	Up            bool      `json:"up"`
-	LastError     string    `json:"last_error,omitempty"`
-	LastErrorTime time.Time `json:"last_error_time,omitzero"`
-	SendRate      float64   `json:"send_rate"`         // samples/s, moving average, the backend's (all shards)
-	DrainETA      float64   `json:"drain_eta_seconds"` // the backend's whole backlog at SendRate; -1: not draining
-	DeadLetters   int       `json:"dead_letters"`      // batches, per backend
-	Source        string    `json:"source"`            // "daemon" or "data-dir"
+	// The fields below are the backend's, the same on each of its
+	// shards (BackendQueues groups them once per backend).
+	Up              bool      `json:"up"`
+	LastError       string    `json:"last_error,omitempty"`
+	LastErrorTime   time.Time `json:"last_error_time,omitzero"`
+	LastSuccessTime time.Time `json:"last_success_time,omitzero"`
+	SendRate        float64   `json:"send_rate"`         // samples/s, moving average, the backend's (all shards)
+	DrainETA        float64   `json:"drain_eta_seconds"` // the backend's whole backlog at SendRate; -1: not draining or down
+	DeadLetters     int       `json:"dead_letters"`      // batches, per backend
+	Source          string    `json:"source"`            // "daemon" or "data-dir"
 }
 
 // Status is the answer of /api/v1/status.

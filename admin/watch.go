@@ -28,7 +28,7 @@ type WatchRow struct {
 	Bytes       int64
 	Oldest      time.Time
 	Peak        uint64
-	SendRate    float64 // samples/s sent, from the daemon
+	SendRate    float64 // samples/s sent, the backend's, from the daemon (as in prws queues)
 	DrainRate   float64 // net samples/s the backlog shrinks (negative: grows)
 	ETA         float64 // seconds; -1 unknown or growing
 	DeadLetters int
@@ -43,7 +43,7 @@ func NewWatch() *Watch {
 // Update folds a snapshot taken at now into the watch and returns one
 // row per backend, in snapshot order.
 func (w *Watch) Update(qs []QueueStatus, now time.Time) []WatchRow {
-	rows := groupByBackend(qs)
+	rows := groupByBackend(qs, now)
 	dt := now.Sub(w.at).Seconds()
 	for i := range rows {
 		r := &rows[i]
@@ -56,13 +56,16 @@ func (w *Watch) Update(qs []QueueStatus, now time.Time) []WatchRow {
 		w.prev[r.Backend] = r.Pending
 		r.DrainRate = w.rate[r.Backend]
 		r.ETA = ETA(r.Pending, r.DrainRate)
+		if r.State == "failing" {
+			r.ETA = -1
+		}
 	}
 	w.at = now
 	return rows
 }
 
 // groupByBackend sums the shards of each backend.
-func groupByBackend(qs []QueueStatus) []WatchRow {
+func groupByBackend(qs []QueueStatus, now time.Time) []WatchRow {
 	var rows []WatchRow
 	idx := map[string]int{}
 	for _, q := range qs {
@@ -70,18 +73,17 @@ func groupByBackend(qs []QueueStatus) []WatchRow {
 		if !ok {
 			i = len(rows)
 			idx[q.BackendID] = i
-			rows = append(rows, WatchRow{Backend: q.Backend, State: state(q), DeadLetters: q.DeadLetters})
+			// SendRate, DeadLetters and the last error are the backend's,
+			// repeated on each shard: taken once, never summed.
+			rows = append(rows, WatchRow{Backend: q.Backend, State: state(q), DeadLetters: q.DeadLetters,
+				SendRate: q.SendRate, LastError: lastError(q, now)})
 		}
 		r := &rows[i]
 		r.Shards++
 		r.Pending += q.PendingSamples
 		r.Bytes += q.PendingBytes
-		r.SendRate += q.SendRate
 		if !q.OldestPending.IsZero() && (r.Oldest.IsZero() || q.OldestPending.Before(r.Oldest)) {
 			r.Oldest = q.OldestPending
-		}
-		if q.LastError != "" {
-			r.LastError = q.LastError
 		}
 	}
 	return rows

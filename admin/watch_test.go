@@ -13,6 +13,8 @@ import (
 func TestWatchProgressRateAndETA(t *testing.T) {
 	w := NewWatch()
 	t0 := time.Unix(1_700_000_000, 0)
+	// SendRate is the backend's, on each of its shards: the watch shows
+	// it once (50/s, as prws queues does), never summed over the shards.
 	snap := func(p0, p1 uint64) []QueueStatus {
 		return []QueueStatus{
 			{Backend: "a", BackendID: "a", Shard: 0, PendingSamples: p0, Configured: true, Up: true, Routed: true, Source: "daemon", SendRate: 50},
@@ -20,7 +22,7 @@ func TestWatchProgressRateAndETA(t *testing.T) {
 		}
 	}
 	rows := w.Update(snap(600, 400), t0)
-	if len(rows) != 1 || rows[0].Pending != 1000 || rows[0].Shards != 2 || rows[0].SendRate != 100 || rows[0].ETA != -1 {
+	if len(rows) != 1 || rows[0].Pending != 1000 || rows[0].Shards != 2 || rows[0].SendRate != 50 || rows[0].ETA != -1 {
 		t.Fatalf("first frame %+v", rows)
 	}
 	rows = w.Update(snap(300, 200), t0.Add(time.Second))

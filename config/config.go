@@ -71,6 +71,11 @@ type Config struct {
 	// off. HTTPReadHeaderTimeout (--http.read-header-timeout, default 10s)
 	// bounds the headers.
 	HTTPReadTimeout, HTTPReadHeaderTimeout time.Duration
+	// AdminAPI (--web.enable-admin-api) allows the admin endpoints that
+	// change state (dead-letter replay and purge). Lifecycle
+	// (--web.enable-lifecycle) allows POST /-/reload. Both default to
+	// off, as in Prometheus; read-only endpoints are always served.
+	AdminAPI, Lifecycle bool
 }
 
 // Label is one external label.

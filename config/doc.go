@@ -26,6 +26,16 @@
 //	  - url: http://vm:8428/api/v1/write
 //	tenant_header: X-Scope-OrgID   # optional
 //
+// # Units
+//
+// ParseDuration and ParseBytes read the values of the command line:
+// durations in Go's and Prometheus' forms (prometheus/common/model: 7d,
+// 1w), with a bare integer in the unit the original prom-remote-write-shard
+// flag took; sizes as bytes or with units (alecthomas/units, powers of
+// 1024 as in Prometheus). DurationValue and BytesValue are their
+// flag.Value forms. Settings.Warnings lists what is valid but probably a
+// mistake (a backend URL without a path).
+//
 // Relative file names are resolved against the file's directory. Password
 // and credentials files are read on every request, so rotating them needs
 // no reload. Secrets print as <secret>; unknown fields are errors; an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"github.com/prws/prws/deadletter"
 	"github.com/prws/prws/ingest"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/fsutil"
+	"github.com/prws/prws/internal/logthrottle"
 	"github.com/prws/prws/queue"
 	"github.com/prws/prws/replay"
 	"github.com/prws/prws/store"
@@ -58,6 +61,9 @@ type metricsSet struct {
 func (d *Daemon) openBackends(bs []config.Backend) ([]*backendSink, error) {
 	sinks := make([]*backendSink, 0, len(bs))
 	for _, b := range bs {
+		if err := d.register(b); err != nil {
+			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
+		}
 		s, err := d.openBackend(b)
 		if s != nil {
 			d.all[b.ID] = s
@@ -70,16 +76,18 @@ func (d *Daemon) openBackends(bs []config.Backend) ([]*backendSink, error) {
 	return sinks, d.reportOrphans(bs)
 }
 
-// openBackend builds b's client, registers b, opens its dead-letter log
-// and queues (routed shards and any leftover shard directories) and
-// builds their workers, not started. On error the returned sink, if
-// any, holds what was opened.
+// openBackend builds b's client, opens its dead-letter log and queues
+// (routed shards and any leftover shard directories) and builds their
+// workers, not started. The caller registers b (register). On error the
+// returned sink, if any, holds what was opened.
 func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 	client, err := b.NewClient()
 	if err != nil {
 		return nil, err
 	}
-	if err := d.register(b); err != nil {
+	// queues/ and queues/<id>/ are durable before any queue in them is
+	// (queue.Open makes its own directory durable).
+	if err := fsutil.MkdirDurable(datadir.BackendDir(d.cfg.DataDir, b.ID), d.cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
 	dead, err := deadletter.Open(datadir.DeadLetterDir(d.cfg.DataDir, b.ID))
@@ -114,7 +122,7 @@ func (d *Daemon) shardsOf(id string) ([]int, error) {
 		shards = append(shards, i)
 	}
 	onDisk, err := datadir.Shards(d.cfg.DataDir, id)
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // a new backend has no directory yet
 		return nil, err
 	}
 	for _, s := range onDisk {
@@ -141,7 +149,9 @@ func (d *Daemon) register(b config.Backend) error {
 		Settings: map[string]string{"shards": fmt.Sprint(d.cfg.Shards), "protocol": b.Protocol}})
 }
 
-// newWorker builds the worker of q from s's current settings.
+// newWorker builds the worker of q from s's current settings. Its
+// repeated warnings (a dead-lettered batch, a failed send) are written at
+// most once per 10s each, with the count of the copies in between.
 func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 	b, client := s.current()
 	ep := &replay.Endpoint{Name: b.Name, URL: b.URL, Client: client, Timeout: d.cfg.RemoteTimeout,
@@ -153,7 +163,7 @@ func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 		Shard: q.shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
 		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.tenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
-		Logger: d.log, OnResult: d.sendResultHook(s.backend.ID),
+		Logger: slog.New(logthrottle.New(d.log.Handler(), logthrottle.Options{})), OnResult: d.sendResultHook(s.backend.ID),
 	})
 }
 
@@ -248,6 +258,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		qs.Backend, qs.BackendID, qs.Shard = cur.Name, s.backend.ID, q.shard
 		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
 		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.scrub(st.LastError), st.LastErrorTime, ws.SendRate
+		qs.LastSuccessTime = st.LastSuccessTime
 		qs.DeadLetters, qs.Source = dead, "daemon"
 		out = append(out, qs)
 	}
@@ -259,6 +270,9 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 	}
 	for i := range out {
 		out[i].DrainETA = admin.ETA(pending, out[i].SendRate)
+		if !st.Up {
+			out[i].DrainETA = -1 // a failing backend drains nothing
+		}
 	}
 	return out
 }

@@ -69,7 +69,7 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 	sc := newScrubber()
 	sc.add(settings.Backends)
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo(version))
 	d = &Daemon{cfg: cfg, tenantHeader: settings.TenantHeader, secrets: sc, reg: reg, version: version,
 		log: slog.New(scrubHandler{next: log.Handler(), s: sc}), all: map[string]*backendSink{}}
 	opened := d // d itself is nil by the time a failed return runs the defer
@@ -102,11 +102,12 @@ func (d *Daemon) openTopology(bs []config.Backend) error {
 	if err != nil {
 		return err
 	}
-	t, err := d.newTopology(bs, sinks, nil)
+	t, err := d.newTopology(bs, sinks, nil, nil)
 	if err != nil {
 		return err
 	}
 	d.topo.Store(t)
+	d.publishRingSize(t)
 	d.metrics.reload.record(true, time.Now())
 	return nil
 }

@@ -18,12 +18,12 @@ import (
 )
 
 // registerDeadLetterAPI adds the dead-letter and limiter admin endpoints
-// to mux and the backlog gauges (admin.BacklogCollector) to the
+// to mux (the ones that change state only with --web.enable-admin-api) and the backlog gauges (admin.BacklogCollector) to the
 // daemon's registry.
 func (d *Daemon) registerDeadLetterAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+admin.PathDeadLetter, d.serveDeadLetters)
-	mux.HandleFunc("POST "+admin.PathDeadLetterReplay, d.serveDeadLetterReplay)
-	mux.HandleFunc("POST "+admin.PathDeadLetterPurge, d.serveDeadLetterPurge)
+	mux.HandleFunc("POST "+admin.PathDeadLetterReplay, d.adminOnly("dead-letter replay", d.serveDeadLetterReplay))
+	mux.HandleFunc("POST "+admin.PathDeadLetterPurge, d.adminOnly("dead-letter purge", d.serveDeadLetterPurge))
 	mux.HandleFunc("GET "+admin.PathLimiter, d.serveLimiter)
 	if err := d.reg.Register(admin.NewBacklogCollector(d.Queues, d.cfg.MaxQueueBytes)); err != nil {
 		d.log.Warn("backlog gauges not registered", "err", err)

@@ -19,7 +19,26 @@
 // topology, immutable once published through an atomic pointer: HTTP
 // handlers and send hooks read it without locks; Reload and Shutdown are
 // serialised by Daemon.mu. Flags are never reloaded: --shard, --shard_key
-// and --replica_factor shape the ring and take a restart.
+// and --replica_factor shape the ring and take a restart. A reload is all
+// or nothing: the new topology, every client and every added backend's
+// queues are built and checked before anything running changes, and a
+// refused reload removes the directories it created.
+//
+// # Admin endpoints
+//
+// The endpoints that change state are refused with 403 naming their flag
+// unless enabled, as in Prometheus: dead-letter replay and purge with
+// --web.enable-admin-api, POST /-/reload with --web.enable-lifecycle.
+// Read-only endpoints are always served; --web.config.file authentication
+// applies before either.
+//
+// # Logs and metrics
+//
+// Each replay worker logs through a logthrottle handler: a warning that
+// repeats (a dead-lettered batch, a failed send) is written once per 10s
+// per queue with the count of the copies left out. prws_build_info and,
+// without --watchdog, prws_ring_members (every configured backend) are
+// kept here.
 //
 // # Secrets
 //

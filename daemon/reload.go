@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prws/prws/config"
+	"github.com/prws/prws/internal/datadir"
 )
 
 // workerStopGrace bounds how long a reload waits for the workers of a
@@ -50,10 +53,19 @@ func (m *reloadMetrics) record(ok bool, now time.Time) {
 }
 
 // reloadPlan is a validated new topology and what applying it takes.
+// Building one touches nothing running: the live sinks keep their
+// settings until apply.
 type reloadPlan struct {
 	next    *topology
-	added   []*backendSink // opened for the reload, workers not started
-	changed []*backendSink // kept; connection settings changed (already set on the sink)
+	added   []*backendSink              // opened for the reload, workers not started, not registered
+	created []string                    // directories the added sinks created, removed if the reload fails
+	changed map[*backendSink]connection // kept sinks whose connection settings change, with the new ones
+}
+
+// connection is a backend's settings and the client built from them.
+type connection struct {
+	backend config.Backend
+	client  *http.Client
 }
 
 // Reload re-reads --config.file and applies it without losing queued
@@ -63,10 +75,15 @@ type reloadPlan struct {
 // queues and workers and join the ring; removed backends leave the ring
 // and their workers keep draining their queues, with their last
 // settings, until Shutdown (what is left then stays on disk for the next
-// start). The ring and ingest routing are swapped atomically. A file that
-// does not validate, a changed tenant header, or fewer backends than
-// --replica_factor reject the reload: the running configuration stays and
-// the returned error (also logged) says why. Safe for concurrent use;
+// start). The ring and ingest routing are swapped atomically.
+//
+// A reload is all or nothing: everything (the file, every client, every
+// added backend's queues, the ring) is built and checked before anything
+// running changes. A file that does not validate, a changed tenant
+// header, fewer backends than --replica_factor, or a backend that cannot
+// be opened reject the reload: the running configuration stays exactly
+// as it was (directories the attempt created are removed again) and the
+// returned error (also logged) says why. Safe for concurrent use;
 // reloads are serialised.
 func (d *Daemon) Reload() error {
 	d.mu.Lock()
@@ -103,35 +120,40 @@ func (d *Daemon) reload() error {
 	if err != nil {
 		return err
 	}
+	for _, w := range s.Warnings() {
+		d.log.Warn(w)
+	}
 	d.apply(plan)
 	return nil
 }
 
 // plan opens the sinks of added backends, builds the clients of changed
 // ones and the new topology. Nothing running is touched: on error the
-// added sinks are closed and forgotten.
+// added sinks are closed, forgotten and the directories they created
+// removed.
 func (d *Daemon) plan(bs []config.Backend) (p reloadPlan, err error) {
 	defer func() {
 		if err != nil {
-			for _, s := range p.added {
-				_ = s.close()
-				delete(d.all, s.backend.ID)
-			}
+			d.discard(p)
 		}
 	}()
+	p.changed = map[*backendSink]connection{}
 	sinks := make([]*backendSink, len(bs))
-	updates := map[*backendSink]config.Backend{}
 	for i, b := range bs {
 		if s, ok := d.all[b.ID]; ok {
 			sinks[i] = s
 			if cur, _ := s.current(); !cur.SameConnection(b) {
-				updates[s] = b
+				c, err := b.NewClient()
+				if err != nil {
+					return p, err
+				}
+				p.changed[s] = connection{backend: b, client: c}
 			}
 			continue
 		}
+		p.created = append(p.created, d.missingDirs(b.ID)...)
 		s, err := d.openBackend(b)
 		if s != nil {
-			d.all[b.ID] = s
 			p.added = append(p.added, s)
 		}
 		if err != nil {
@@ -139,38 +161,55 @@ func (d *Daemon) plan(bs []config.Backend) (p reloadPlan, err error) {
 		}
 		sinks[i] = s
 	}
-	if err := d.setConnections(updates, &p); err != nil {
-		return p, err
-	}
-	p.next, err = d.newTopology(bs, sinks, d.retiredSinks(bs))
+	p.next, err = d.newTopology(bs, sinks, d.retiredSinks(bs), p.changed)
 	return p, err
 }
 
-// setConnections builds the clients of updates and, once all built, sets
-// them on their sinks.
-func (d *Daemon) setConnections(updates map[*backendSink]config.Backend, p *reloadPlan) error {
-	clients := map[*backendSink]*http.Client{}
-	for s, b := range updates {
-		c, err := b.NewClient()
-		if err != nil {
-			return err
+// missingDirs are the directories of backend id that do not exist yet.
+func (d *Daemon) missingDirs(id string) []string {
+	var out []string
+	for _, dir := range []string{datadir.BackendDir(d.cfg.DataDir, id), datadir.DeadLetterDir(d.cfg.DataDir, id)} {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			out = append(out, dir)
 		}
-		clients[s] = c
 	}
-	for s, b := range updates {
+	return out
+}
+
+// discard undoes a plan that failed: closes the added sinks and removes
+// the directories they created (nothing was ever queued in them).
+func (d *Daemon) discard(p reloadPlan) {
+	for _, s := range p.added {
+		_ = s.close()
+	}
+	for _, s := range p.changed {
+		if s.client != nil {
+			s.client.CloseIdleConnections()
+		}
+	}
+	for _, dir := range p.created {
+		if err := os.RemoveAll(dir); err != nil {
+			d.log.Warn("failed reload: directory it created not removed", "dir", dir, "err", err)
+		}
+	}
+}
+
+// setConnections puts the new settings of the changed backends on their
+// sinks and records them in the backend registry. d.mu held; part of
+// apply, after every check passed.
+func (d *Daemon) setConnections(changed map[*backendSink]connection) {
+	for s, c := range changed {
 		s.mu.Lock()
 		old := s.client
-		s.cur, s.client = b, clients[s]
+		s.cur, s.client = c.backend, c.client
 		s.mu.Unlock()
 		if old != nil {
-			defer old.CloseIdleConnections()
+			old.CloseIdleConnections()
 		}
-		if err := d.register(b); err != nil {
-			d.log.Warn("backend registry not updated", "backend", b.Name, "err", err)
+		if err := d.register(c.backend); err != nil {
+			d.log.Warn("backend registry not updated", "backend", c.backend.Name, "err", err)
 		}
-		p.changed = append(p.changed, s)
 	}
-	return nil
 }
 
 // retiredSinks are the open sinks not among bs.
@@ -193,7 +232,12 @@ func (d *Daemon) retiredSinks(bs []config.Backend) []*backendSink {
 // watchdog. d.mu held.
 func (d *Daemon) apply(p reloadPlan) {
 	old := d.current()
+	d.setConnections(p.changed)
 	for _, s := range p.added {
+		d.all[s.backend.ID] = s
+		if err := d.register(s.backend); err != nil {
+			d.log.Warn("backend registry not updated", "backend", s.backend.Name, "err", err)
+		}
 		s.start()
 		d.log.Info("backend added to the ring", "backend", s.backend.Name)
 	}
@@ -201,8 +245,9 @@ func (d *Daemon) apply(p reloadPlan) {
 		p.next.watchdog.Start()
 	}
 	d.topo.Store(p.next)
+	d.publishRingSize(p.next)
 	d.ingest.SetRouting(p.next.routing(d.cfg.ShardKey, d.cfg.Shards))
-	for _, s := range p.changed {
+	for s := range p.changed {
 		d.restartWorkers(s)
 	}
 	if old.watchdog != nil {
@@ -254,4 +299,13 @@ func (d *Daemon) serveReload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("configuration reloaded\n"))
+}
+
+// publishRingSize sets prws_ring_members to the members of t when no
+// watchdog keeps it (with --watchdog, the watchdog sets it as backends
+// leave and rejoin).
+func (d *Daemon) publishRingSize(t *topology) {
+	if t.watchdog == nil {
+		d.metrics.watchdog.SetMembers(len(t.backends))
+	}
 }

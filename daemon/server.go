@@ -1,12 +1,16 @@
 package daemon
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/prws/prws/admin"
@@ -28,7 +32,7 @@ func (d *Daemon) newServer() *http.Server {
 		w.Write([]byte("prws is healthy.\n"))
 	})
 	mux.HandleFunc("/-/ready", d.serveReady)
-	mux.HandleFunc("/-/reload", d.serveReload)
+	mux.HandleFunc("/-/reload", d.gate(d.cfg.Lifecycle, "--web.enable-lifecycle", "reloading the configuration over HTTP", d.serveReload))
 	mux.HandleFunc(admin.PathStatus, d.serveStatus)
 	mux.HandleFunc(admin.PathQueues, d.serveQueues)
 	mux.HandleFunc(admin.PathRing, d.serveRing)
@@ -45,6 +49,24 @@ func (d *Daemon) newServer() *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(d.log.With("component", "http").Handler(), slog.LevelWarn),
 	}
+}
+
+// gate serves h only when enabled; otherwise it answers 403 naming
+// what is refused and the flag that allows it. Like Prometheus' admin
+// and lifecycle flags, this guards every endpoint that changes state;
+// --web.config.file authentication applies before it.
+func (d *Daemon) gate(enabled bool, flag, what string, h http.HandlerFunc) http.HandlerFunc {
+	if enabled {
+		return h
+	}
+	return func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, fmt.Sprintf("%s is disabled: start prws with %s to allow it", what, flag), http.StatusForbidden)
+	}
+}
+
+// adminOnly gates a state-changing admin endpoint on --web.enable-admin-api.
+func (d *Daemon) adminOnly(what string, h http.HandlerFunc) http.HandlerFunc {
+	return d.gate(d.cfg.AdminAPI, "--web.enable-admin-api", what, h)
 }
 
 func (d *Daemon) serveReady(w http.ResponseWriter, _ *http.Request) {
@@ -111,4 +133,25 @@ func (d *Daemon) serveRing(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	admin.WriteJSON(w, ms)
+}
+
+// buildInfo is prws_build_info, 1 with the version of the binary and the
+// Go toolchain as labels, as every Prometheus component exports it.
+func buildInfo(version string) prometheus.Collector {
+	revision := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				revision = s.Value
+			}
+		}
+	}
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "prws_build_info",
+		Help: "A metric with a constant '1' value labeled by version, revision, goversion, goos and goarch from which prws was built.",
+		ConstLabels: prometheus.Labels{
+			"version": version, "revision": revision, "goversion": runtime.Version(),
+			"goos": runtime.GOOS, "goarch": runtime.GOARCH,
+		},
+	}, func() float64 { return 1 })
 }

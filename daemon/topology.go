@@ -21,8 +21,9 @@ type topology struct {
 }
 
 // newTopology builds the ring over sinks and, with --watchdog, a
-// watchdog (not started) probing them with their own clients.
-func (d *Daemon) newTopology(bs []config.Backend, sinks, retired []*backendSink) (*topology, error) {
+// watchdog (not started) probing them with their own clients, or with
+// the ones of pending when a reload is about to change them.
+func (d *Daemon) newTopology(bs []config.Backend, sinks, retired []*backendSink, pending map[*backendSink]connection) (*topology, error) {
 	t := &topology{backends: bs, sinks: sinks, retired: retired, index: make(map[string]int, len(bs))}
 	ids := make([]string, len(bs))
 	for i, b := range bs {
@@ -38,6 +39,9 @@ func (d *Daemon) newTopology(bs []config.Backend, sinks, retired []*backendSink)
 		targets := make([]watchdog.Target, len(sinks))
 		for i, s := range sinks {
 			b, client := s.current()
+			if c, ok := pending[s]; ok {
+				b, client = c.backend, c.client
+			}
 			targets[i] = watchdog.Target{Name: b.Name, URL: b.URL, Client: client}
 		}
 		t.watchdog = watchdog.New(targets, watchdog.Options{

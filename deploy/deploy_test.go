@@ -180,7 +180,8 @@ func ruleExprs(t *testing.T) []located {
 	var out []located
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
-			if len(metricNames(r.Expr)) == 0 {
+			// A rule on prws itself being down reads its scrape job's up.
+			if len(metricNames(r.Expr)) == 0 && !strings.Contains(r.Expr, `up{job=~"prws`) {
 				t.Errorf("rule %s: no prws metric in %q", r.Alert, r.Expr)
 			}
 			out = append(out, located{"rule " + r.Alert, r.Expr})

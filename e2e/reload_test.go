@@ -23,6 +23,7 @@ func fastConfig(dir string) config.Config {
 	cfg.MinWait, cfg.MaxWait = 5*time.Millisecond, 50*time.Millisecond
 	cfg.RemoteTimeout = 2 * time.Second
 	cfg.SegmentBytes = 256 << 10
+	cfg.Lifecycle = true
 	return cfg
 }
 

@@ -77,3 +77,7 @@ func (m *Metrics) probe(name string, ok bool) {
 	}
 	m.probes.WithLabelValues(name, result).Inc()
 }
+
+// SetMembers sets prws_ring_members when no watchdog runs (the watchdog
+// sets it itself): then every configured backend is a member.
+func (m *Metrics) SetMembers(n int) { m.members.Set(float64(n)) }

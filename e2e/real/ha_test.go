@@ -278,11 +278,7 @@ func (h *haStack) queues(i int) ([]queueStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	var qs []queueStatus
-	if err := json.Unmarshal(out, &qs); err != nil {
-		return nil, fmt.Errorf("prws queues --json: %w: %.300s", err, out)
-	}
-	return qs, nil
+	return flattenQueues(out)
 }
 
 func pendingOf(qs []queueStatus) uint64 {

@@ -30,9 +30,38 @@ func (st *stack) queues() ([]queueStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	var qs []queueStatus
-	if err := json.Unmarshal(out, &qs); err != nil {
+	return flattenQueues(out)
+}
+
+// flattenQueues turns `prws queues --json` (per backend, its shards
+// under it) into one queueStatus per shard, each carrying the fields of
+// its backend and its own.
+func flattenQueues(out []byte) ([]queueStatus, error) {
+	var view struct {
+		Backends []json.RawMessage `json:"backends"`
+	}
+	if err := json.Unmarshal(out, &view); err != nil {
 		return nil, fmt.Errorf("prws queues --json: %w: %.300s", err, out)
+	}
+	var qs []queueStatus
+	for _, raw := range view.Backends {
+		var b queueStatus
+		var shards struct {
+			Shards []json.RawMessage `json:"shards"`
+		}
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &shards); err != nil {
+			return nil, err
+		}
+		for _, sraw := range shards.Shards {
+			q := b
+			if err := json.Unmarshal(sraw, &q); err != nil {
+				return nil, err
+			}
+			qs = append(qs, q)
+		}
 	}
 	return qs, nil
 }
