@@ -64,7 +64,7 @@ fuzz:
 .PHONY: chaos
 chaos:
 	@mkdir -p bin; rm -f bin/chaos-table.txt; \
-	PRWS_CHAOS=full PRWS_CHAOS_TABLE=$(CURDIR)/bin/chaos-table.txt $(GO) test -race -count=1 -timeout 40m ./chaos/; rc=$$?; \
+	PRWS_CHAOS=full PRWS_CHAOS_TABLE=$(CURDIR)/bin/chaos-table.txt $(GO) test -race -count=1 -timeout 75m ./chaos/; rc=$$?; \
 	echo; cat bin/chaos-table.txt 2>/dev/null; exit $$rc
 
 ## kube: strict decoding of deploy/kubernetes into the Kubernetes API types, their consistency, and prws starting with their arguments.
