@@ -145,6 +145,7 @@ func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, l
 		return http.StatusBadRequest, err.Error()
 	}
 	if len(st.dec.entries) == 0 && len(st.dec.meta) == 0 {
+		h.m.relabel.record(rt.Relabel, &st.dec, nil)
 		return http.StatusNoContent, ""
 	}
 	if err := st.place.place(rt, &st.dec, body, lim, h.opts.BatchSamples); err != nil {
@@ -154,6 +155,7 @@ func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, l
 	h.m.seriesKeep.Add(float64(st.place.kept))
 	h.m.seriesRerouted.Add(float64(st.place.rerouted))
 	h.m.seriesDrop.Add(float64(st.place.dropped))
+	h.m.relabel.record(rt.Relabel, &st.dec, &st.place.br)
 	if err := st.submit(tenant); err != nil {
 		h.opts.Logger.Debug("ingest: queue refused records", slog.Any("err", err))
 		return http.StatusServiceUnavailable, "queue unavailable, retry later: " + err.Error()

@@ -133,6 +133,7 @@ func (s *reqState) prepare(rt *Routing, o *Options, ext []extLabel, nowMs int64,
 		s.hashFor, s.limiter = rt, wantSeries
 	}
 	s.dec.opts, s.dec.ext, s.dec.now = o, ext, nowMs
+	s.dec.rules = rt.Relabel.global()
 	s.place.reset(rt)
 }
 
