@@ -189,3 +189,65 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestWriteRelabelRoutesBySubset: backend 1 keeps only job=~"node.*"
+// and drops the pod label; backend 0 drops job="lost". Every series
+// lands where the rules and the ring say: node series on backend 1 or 0
+// by the ring (rf 1) or on both (rf 2), the others on backend 0 only,
+// "lost" series nowhere and counted.
+func TestWriteRelabelRoutesBySubset(t *testing.T) {
+	for _, rf := range []int{1, 2} {
+		t.Run(fmt.Sprint("rf", rf), func(t *testing.T) {
+			bed, _ := realBed(t, Options{}, router.KeySeries, 2, rf, 2)
+			bed.rt.Relabel = &Relabeling{Names: []string{"a", "b"}, Backends: [][]*relabel.Config{
+				rule(t, `[{source_labels: [job], regex: lost, action: drop}]`),
+				rule(t, `[{source_labels: [job], regex: node.*, action: keep}, {regex: pod, action: labeldrop}]`),
+			}}
+			wr := &prompb.WriteRequest{}
+			jobs := []string{"node", "node-exporter", "api", "lost"}
+			for i := range 400 {
+				wr.Timeseries = append(wr.Timeseries, prompb.TimeSeries{
+					Labels:  lbls("__name__", "up", "i", fmt.Sprint(i), "job", jobs[i%4], "pod", "p"),
+					Samples: []prompb.Sample{{Value: float64(i), Timestamp: 1}},
+				})
+			}
+			if w := bed.post(compress(marshal(t, wr))); w.Code != http.StatusNoContent {
+				t.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			perBackend := map[int]map[string]int{0: {}, 1: {}}
+			onB := 0
+			bed.each(func(be, _ int, tg *recTarget) {
+				for _, ts := range unmarshal(t, payload(tg.records(), queue.KindSeries)).Timeseries {
+					ls := labelsOf(ts)
+					perBackend[be][ls.Get("job")]++
+					if be == 1 && ls.Has("pod") || be == 0 && !ls.Has("pod") {
+						t.Errorf("backend %d got %s", be, ls)
+					}
+					if be == 1 {
+						onB++
+					}
+				}
+			})
+			if perBackend[1]["api"]+perBackend[1]["lost"]+perBackend[0]["lost"] != 0 {
+				t.Fatalf("series where the rules forbid them: %v", perBackend)
+			}
+			if perBackend[0]["api"] != 100 {
+				t.Fatalf("backend 0 got %d api series, want all 100", perBackend[0]["api"])
+			}
+			node := perBackend[0]["node"] + perBackend[1]["node"] + perBackend[0]["node-exporter"] + perBackend[1]["node-exporter"]
+			if want := 200 * rf; node != want {
+				t.Fatalf("node series stored %d times, want %d (rf %d)", node, want, rf)
+			}
+			if rf == 1 && (onB == 0 || onB == 200) {
+				t.Fatalf("rf 1: %d of 200 node series on backend 1: the ring should share them", onB)
+			}
+			m := bed.m.relabel
+			if got := counterValue(t, m.dropped.WithLabelValues("b", "rule")); got != 200 {
+				t.Errorf("dropped{backend=b} = %v, want 200", got)
+			}
+			if got := counterValue(t, m.unrouted); got != 100 {
+				t.Errorf("unrouted = %v, want 100", got)
+			}
+		})
+	}
+}

@@ -20,22 +20,35 @@ func (r *Ring) LookupAmong(h uint64, eligible, health Health, dst []int) []int {
 		}
 	}
 	s := selector{r: r, h: h, scores: scores, base: len(dst)}
-	dst = s.pick(eligibleUp{eligible, health}, true, dst)
+	dst = s.pickAmong(eligible, health, true, dst)
 	if len(dst)-s.base < r.replicas && health != nil {
-		dst = s.pick(eligibleDown{eligible, health}, true, dst)
+		dst = s.pickAmong(eligible, health, false, dst)
 	}
 	return dst
 }
 
-// eligibleUp is up for the eligible backends health holds up (all, with
-// a nil health).
-type eligibleUp struct{ eligible, health Health }
-
-func (e eligibleUp) Up(i int) bool {
-	return e.eligible.Up(i) && (e.health == nil || e.health.Up(i))
+// pickAmong is pick over the eligible backends whose health is up (any
+// health when health is nil), without boxing a combined Health.
+func (s *selector) pickAmong(eligible, health Health, up bool, dst []int) []int {
+	var prev rank
+	first := true
+	for len(dst)-s.base < s.r.replicas {
+		best, bestRank := -1, rank{}
+		for i := range s.r.ids {
+			cand := s.rank(i)
+			if !first && !prev.before(cand) || best >= 0 && !cand.before(bestRank) {
+				continue
+			}
+			if !eligible.Up(i) || health != nil && health.Up(i) != up || contains(dst[s.base:], i) {
+				continue
+			}
+			best, bestRank = i, cand
+		}
+		if best < 0 {
+			return dst
+		}
+		dst = append(dst, best)
+		prev, first = bestRank, false
+	}
+	return dst
 }
-
-// eligibleDown is up for the eligible backends health holds down.
-type eligibleDown struct{ eligible, health Health }
-
-func (e eligibleDown) Up(i int) bool { return e.eligible.Up(i) && !e.health.Up(i) }
