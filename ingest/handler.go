@@ -61,7 +61,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.StatusNoContent:
 		w.WriteHeader(code)
 	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", h.retryAfter)
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", h.retryAfter)
+		}
 		http.Error(w, msg, code)
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", http.MethodPost)
@@ -99,6 +101,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	if code != 0 {
 		return code, msg
 	}
+	defer st.setRetryAfter(w.Header())
 	if proto == protoRequestV2 {
 		return h.serveV2(w.Header(), st, rt, comp, tenant)
 	}
@@ -147,6 +150,9 @@ func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, l
 	if len(st.dec.entries) == 0 && len(st.dec.meta) == 0 {
 		h.m.relabel.record(rt.Relabel, &st.dec, nil)
 		return http.StatusNoContent, ""
+	}
+	if ok, msg := h.tenantAllowed(st, tenant); !ok {
+		return http.StatusServiceUnavailable, msg
 	}
 	if err := st.place.place(rt, &st.dec, body, lim, h.opts.BatchSamples); err != nil {
 		h.opts.Logger.Error("ingest: routing does not match its targets", slog.Any("err", err))
