@@ -38,6 +38,7 @@ type backendSink struct {
 	queues  []*shardQueue  // sorted by shard; routed ones are 0..shards-1; fixed after open
 	dead    *deadletter.Log
 	state   *replay.BackendState
+	limit   *replay.SendLimiter // send-rate cap of all shards; its limits follow reloads (policy.go)
 
 	mu     sync.Mutex     // guards cur and client
 	cur    config.Backend // current connection settings
@@ -51,6 +52,7 @@ type metricsSet struct {
 	ingest   *ingest.Metrics
 	watchdog *watchdog.Metrics
 	reload   *reloadMetrics
+	rate     *replay.RateMetrics
 }
 
 // openBackends opens a sink for every configured backend, then reports
@@ -86,7 +88,8 @@ func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &backendSink{backend: b, cur: b, client: client, dead: dead, state: replay.NewBackendState(b.Name)}
+	s := &backendSink{backend: b, cur: b, client: client, dead: dead, state: replay.NewBackendState(b.Name),
+		limit: d.newSendLimiter(b)}
 	shards, err := d.shardsOf(b.ID)
 	if err != nil {
 		return s, err
@@ -153,7 +156,7 @@ func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 		Shard: q.shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
 		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.tenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
-		Logger: d.log, OnResult: d.sendResultHook(s.backend.ID),
+		Logger: d.log, OnResult: d.sendResultHook(s.backend.ID), Limiter: s.limit,
 	})
 }
 
@@ -258,7 +261,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		pending += qs.PendingSamples
 	}
 	for i := range out {
-		out[i].DrainETA = admin.ETA(pending, out[i].SendRate)
+		out[i].DrainETA = admin.ETA(pending, drainRate(out[i].SendRate, st.Up, s.limit))
 	}
 	return out
 }

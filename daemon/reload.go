@@ -103,6 +103,7 @@ func (d *Daemon) reload() error {
 	if err != nil {
 		return err
 	}
+	d.setPolicy(plan.next, s)
 	d.apply(plan)
 	return nil
 }
