@@ -15,7 +15,7 @@ import (
 type extras struct {
 	limiter *limiter.Limiter
 	tenants *ingest.TenantLimiter // per-tenant ingest rate limits (policy.go)
-	ready   atomic.Bool // ingest accepts writes; /-/ready answers 200
+	ready   atomic.Bool           // ingest accepts writes; /-/ready answers 200
 }
 
 func (d *Daemon) openExtras() error {
