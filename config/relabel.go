@@ -136,7 +136,11 @@ func ruleText(r *relabel.Config) string {
 	if err != nil {
 		return "{action: " + string(r.Action) + "}"
 	}
-	return "{" + strings.Join(strings.Fields(strings.ReplaceAll(strings.TrimSpace(string(out)), "\n", ",")), " ") + "}"
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return "{" + strings.Join(lines, ", ") + "}"
 }
 
 // applyPolicy sets every backend's write rules and send limit (the
