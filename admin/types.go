@@ -21,7 +21,7 @@ type QueueStatus struct {
 	LastError     string    `json:"last_error,omitempty"`
 	LastErrorTime time.Time `json:"last_error_time,omitzero"`
 	SendRate      float64   `json:"send_rate"`         // samples/s, moving average, the backend's (all shards)
-	DrainETA      float64   `json:"drain_eta_seconds"` // the backend's whole backlog at SendRate; -1: not draining
+	DrainETA      float64   `json:"drain_eta_seconds"` // the backend's whole backlog at SendRate (bounded by its send-rate cap); -1: not draining
 	DeadLetters   int       `json:"dead_letters"`      // batches, per backend
 	Source        string    `json:"source"`            // "daemon" or "data-dir"
 }
