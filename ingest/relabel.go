@@ -65,6 +65,9 @@ type relabeler struct {
 	sb   labels.ScratchBuilder
 	lb   *labels.Builder
 	base labels.Labels // the loaded series; its storage belongs to sb
+	// scratch holds the non-label fields of a series whose labels do not
+	// come first (otherFields).
+	scratch []byte
 }
 
 // load makes the labels of p (sorted, over b) the input of apply.
@@ -105,31 +108,63 @@ func yolo(b []byte) string {
 }
 
 // appendSeries appends a WriteRequest TimeSeries entry with the labels ls
-// (sorted) and every other field of the TimeSeries body b[body] as it
-// is, and returns the buffer and the offset of the new body. body must
-// have been validated.
-func appendSeries(dst []byte, ls labels.Labels, b []byte, body span) ([]byte, int) {
-	size := 0
+// (sorted) followed by others, the encoded non-label fields of the
+// series (see otherFields), and returns the buffer and the offset of the
+// new body. When refs is not nil, the references of the labels written
+// (offsets in dst) replace its contents, as a parse of the new entry
+// would leave them.
+func appendSeries(dst []byte, ls labels.Labels, others []byte, refs *[]labelRef) ([]byte, int) {
+	size := len(others)
 	ls.Range(func(l labels.Label) {
 		n := labelSize(l)
 		size += 1 + varintLen(uint64(n)) + n
 	})
-	forOtherFields(b, body, func(f []byte) { size += len(f) })
 	dst = append(dst, 1<<3|wtBytes)
 	dst = appendVarint(dst, uint64(size))
 	bodyStart := len(dst)
+	if refs != nil {
+		*refs = (*refs)[:0]
+	}
 	ls.Range(func(l labels.Label) {
+		var r labelRef
+		r.entry.start = len(dst)
 		dst = append(dst, 1<<3|wtBytes)
 		dst = appendVarint(dst, uint64(labelSize(l)))
 		dst = append(dst, 1<<3|wtBytes)
 		dst = appendVarint(dst, uint64(len(l.Name)))
+		r.name.start = len(dst)
 		dst = append(dst, l.Name...)
+		r.name.end = len(dst)
 		dst = append(dst, 2<<3|wtBytes)
 		dst = appendVarint(dst, uint64(len(l.Value)))
+		r.value.start = len(dst)
 		dst = append(dst, l.Value...)
+		r.value.end, r.entry.end = len(dst), len(dst)
+		if refs != nil {
+			*refs = append(*refs, r)
+		}
 	})
-	forOtherFields(b, body, func(f []byte) { dst = append(dst, f...) })
-	return dst, bodyStart
+	return append(dst, others...), bodyStart
+}
+
+// otherFields returns the encoded fields but the labels of the series
+// body b[body], parsed into p: a slice of b when the labels come first,
+// as every sender encodes them, else a copy in *scratch.
+func (p *seriesParser) otherFields(b []byte, body span, scratch *[]byte) []byte {
+	lo, hi, n := body.end, body.start, 0
+	for i := range p.refs {
+		e := p.refs[i].entry
+		lo, hi, n = min(lo, e.start), max(hi, e.end), n+e.end-e.start
+	}
+	if len(p.refs) == 0 {
+		return b[body.start:body.end]
+	}
+	if lo == body.start && hi-lo == n {
+		return b[hi:body.end]
+	}
+	*scratch = (*scratch)[:0]
+	forOtherFields(b, body, func(f []byte) { *scratch = append(*scratch, f...) })
+	return *scratch
 }
 
 // labelSize is the encoded size of a Label message of l.
@@ -164,7 +199,8 @@ func varintLen(v uint64) int {
 
 // validRelabeled reports whether ls, the output of write rules, is a
 // series the ingest rules would accept: every name non-empty and every
-// name and value valid UTF-8 within o's caps.
+// name and value valid UTF-8 within o's caps (names are unique and sorted
+// by construction of labels.Labels).
 func validRelabeled(ls labels.Labels, o *Options) bool {
 	if o.MaxLabelsPerSeries > 0 && ls.Len() > o.MaxLabelsPerSeries {
 		return false
@@ -196,18 +232,17 @@ func (d *decoder) relabelSeries(b []byte, f *field, next, n int) ([]byte, error)
 	case !changed:
 		return d.finish(b, f, next, n, false)
 	}
-	start := len(d.rewrite)
-	var bodyStart int
-	d.rewrite, bodyStart = appendSeries(d.rewrite, ls, b, span{f.start, f.end})
-	n, err := d.p.parse(d.rewrite, bodyStart, len(d.rewrite))
-	if err == nil {
-		_, err = d.p.checkLabels(d.rewrite, d.opts)
-	}
-	if err != nil {
-		d.rewrite = d.rewrite[:start]
+	if !validRelabeled(ls, d.opts) {
 		d.relabelInvalid++
 		return nil, nil
 	}
+	// The new entry is written with its label references, sorted and
+	// validated: what parse and checkLabels would leave, without them.
+	start := len(d.rewrite)
+	var bodyStart int
+	others := d.p.otherFields(b, span{f.start, f.end}, &d.rl.scratch)
+	d.rewrite, bodyStart = appendSeries(d.rewrite, ls, others, &d.p.refs)
+	d.p.sorted = true
 	rf := field{num: 1, wt: wtBytes, tagStart: start, start: bodyStart, end: len(d.rewrite)}
 	return d.finish(d.rewrite, &rf, len(d.rewrite), n, true)
 }

@@ -94,7 +94,7 @@ func (br *backendRelabel) one(rel *Relabeling, b int, pl []byte, body span, o *O
 		return backendOut{}
 	}
 	start := len(br.buf)
-	br.buf, _ = appendSeries(br.buf, ls, pl, body)
+	br.buf, _ = appendSeries(br.buf, ls, br.p.otherFields(pl, body, &br.rl.scratch), nil)
 	return backendOut{keep: true, rewritten: true, start: start, end: len(br.buf)}
 }
 
