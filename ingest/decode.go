@@ -11,6 +11,7 @@ type entry struct {
 	samples    int    // samples + histograms
 	hash       uint64 // routing hash
 	seriesHash uint64 // full label-set hash, for the limiter; hash itself under router.KeySeries
+	skipped    int    // series the global relabel rules dropped right before this one (relabel.go)
 }
 
 // decoder is pass 1: it validates a whole WriteRequest body and turns it
@@ -36,12 +37,13 @@ type decoder struct {
 	rl             relabeler
 	relabelDropped int // series of this body the global rules dropped
 	relabelInvalid int // series of this body the global rules made invalid, dropped
+	skipping       int // series dropped since the last entry; becomes entry.skipped
 }
 
 // reset prepares the decoder for a new body.
 func (d *decoder) reset() {
 	d.entries, d.meta, d.rewrite = d.entries[:0], d.meta[:0], d.rewrite[:0]
-	d.slowN, d.relabelDropped, d.relabelInvalid = 0, 0, 0
+	d.slowN, d.relabelDropped, d.relabelInvalid, d.skipping = 0, 0, 0, 0
 }
 
 // decode validates body, a remote-write 1.0 WriteRequest, filling
@@ -143,6 +145,7 @@ func (d *decoder) finish(b []byte, f *field, next, n int, inRewrite bool) ([]byt
 
 // add hashes the parsed labels (d.p, sorted, over buf) and appends e.
 func (d *decoder) add(e *entry, buf []byte) {
+	e.skipped, d.skipping = d.skipping, 0
 	e.hash = d.p.hash(d.routeH, buf)
 	e.seriesHash = e.hash
 	if d.seriesH != nil {

@@ -148,6 +148,7 @@ func (p *placer) admit(lim Limiter, e *entry) bool {
 //
 //go:noinline
 func (p *placer) ask(lim Limiter, e *entry) bool {
+	skipRelabeled(lim, e.skipped)
 	if lim.Admit(e.seriesHash, e.samples) {
 		return true
 	}

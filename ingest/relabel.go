@@ -228,12 +228,14 @@ func (d *decoder) relabelSeries(b []byte, f *field, next, n int) ([]byte, error)
 	switch {
 	case !keep:
 		d.relabelDropped++
+		d.skipping++
 		return nil, nil
 	case !changed:
 		return d.finish(b, f, next, n, false)
 	}
 	if !validRelabeled(ls, d.opts) {
 		d.relabelInvalid++
+		d.skipping++
 		return nil, nil
 	}
 	// The new entry is written with its label references, sorted and
@@ -245,4 +247,28 @@ func (d *decoder) relabelSeries(b []byte, f *field, next, n int) ([]byte, error)
 	d.p.sorted = true
 	rf := field{num: 1, wt: wtBytes, tagStart: start, start: bodyStart, end: len(d.rewrite)}
 	return d.finish(d.rewrite, &rf, len(d.rewrite), n, true)
+}
+
+// skipper is a Limiter that follows the series of a request by position:
+// the admit log behind the remote-write 2.0 written counts. It must hear
+// of the series relabeling dropped before they reached it, in order, so
+// that its positions stay those of the request.
+type skipper interface{ skip(n int) }
+
+// skip records n series that were dropped before being asked about.
+func (a *admitLog) skip(n int) {
+	for range n {
+		a.admitted = append(a.admitted, false)
+	}
+}
+
+// skipRelabeled tells lim, when it follows positions, of n series
+// relabeling dropped.
+func skipRelabeled(lim Limiter, n int) {
+	if n == 0 {
+		return
+	}
+	if s, ok := lim.(skipper); ok {
+		s.skip(n)
+	}
 }

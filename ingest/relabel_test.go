@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/relabel"
 	"github.com/prometheus/prometheus/prompb"
+	writev2 "github.com/prometheus/prometheus/prompb/io/prometheus/write/v2"
 	"go.yaml.in/yaml/v2"
 
 	"github.com/prws/prws/queue"
@@ -249,5 +250,33 @@ func TestWriteRelabelRoutesBySubset(t *testing.T) {
 				t.Errorf("unrouted = %v, want 100", got)
 			}
 		})
+	}
+}
+
+// TestRelabelV2WrittenCounts: the remote-write 2.0 written headers count
+// what was stored: not the series the global rules drop, nor those every
+// backend's rules drop, whatever their position among the others.
+func TestRelabelV2WrittenCounts(t *testing.T) {
+	lim := &countLimiter{}
+	bed := newBed(t, Options{Limiter: lim}, 1, 1, 1)
+	bed.rt.Relabel = &Relabeling{
+		Global:   rule(t, `[{source_labels: [job], regex: drop, action: drop}]`),
+		Backends: [][]*relabel.Config{rule(t, `[{source_labels: [job], regex: nowhere, action: drop}]`)},
+	}
+	b := newV2()
+	for i, job := range []string{"drop", "keep", "nowhere", "drop", "keep", "drop"} {
+		ts := writev2.TimeSeries{}
+		for s := range i + 1 {
+			ts.Samples = append(ts.Samples, writev2.Sample{Value: 1, Timestamp: int64(s)})
+		}
+		b.add(ts, "__name__", "up", "job", job, "i", fmt.Sprint(i))
+	}
+	w := bed.postV2(compress(marshal(t, b.build())))
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	expectWritten(t, w, 2+5, 0, 0) // the "keep" series, 2 and 5 samples
+	if got := len(bed.stored(t)); got != 2 {
+		t.Fatalf("stored %d series, want 2", got)
 	}
 }

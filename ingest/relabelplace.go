@@ -117,6 +117,9 @@ func (p *placer) placeRelabeled(rt *Routing, d *decoder, body []byte, lim Limite
 		pl := entryBytes(d, body, e)
 		if !p.br.evaluate(rt.Relabel, pl, d.opts) {
 			p.br.unrouted++
+			if lim != nil {
+				skipRelabeled(lim, e.skipped+1)
+			}
 			continue
 		}
 		if !p.admit(lim, e) {
