@@ -53,6 +53,9 @@
 // is counted (prws_relabel_dropped_series_total{backend,reason},
 // prws_relabel_unrouted_series_total). A series the rules leave with an
 // invalid label is dropped and counted, not an error of the request.
+// The remote-write 2.0 written counts leave out the series relabeling
+// drops when a series limiter is configured (its admit log is told of
+// them, skipper); without a limiter they count every series received.
 //
 // # Tenant rate limit
 //
