@@ -15,20 +15,22 @@ var errRouting = errors.New("routing has no target")
 // entries and fills one accumulator per touched target. Reused across
 // requests; not safe for concurrent use.
 type placer struct {
-	base        []int          // first flat target index of each backend
-	accs        []acc          // by flat target index
-	touched     []int          // flat indexes of accumulators in use, in first-use order
-	dst         []int          // Lookup scratch
-	alt         []int          // Lookup scratch for the all-healthy answer
-	est         int            // bytes an accumulator is sized for when first touched
-	spare       *bufPool       // lends accumulator payload and block buffers; nil: none
-	boxes       []*bufBox      // spare boxes for giving buffers back to spare
-	degraded    bool           // some backend is down for this request's routing
-	rerouted    int            // series placed elsewhere than with every backend up
-	kept        int            // series admitted
-	dropped     int            // series refused by the limiter
-	keptSamples int            // samples + histograms of the admitted series
-	br          backendRelabel // per-backend write rules (relabelplace.go)
+	base        []int     // first flat target index of each backend
+	accs        []acc     // by flat target index
+	touched     []int     // flat indexes of accumulators in use, in first-use order
+	dst         []int     // Lookup scratch
+	alt         []int     // Lookup scratch for the all-healthy answer
+	est         int       // bytes an accumulator is sized for when first touched
+	spare       *bufPool  // lends accumulator payload and block buffers; nil: none
+	boxes       []*bufBox // spare boxes for giving buffers back to spare
+	degraded    bool      // some backend is down for this request's routing
+	rerouted    int       // series placed elsewhere than with every backend up
+	kept        int       // series admitted
+	dropped     int       // series refused by the limiter
+	keptSamples int       // samples + histograms of the admitted series
+
+	// br evaluates per-backend write rules (relabelplace.go).
+	br backendRelabel
 }
 
 // reset sizes the placer for rt. The placer must be clear.
