@@ -180,3 +180,36 @@ func missing(a, b *recorder, n int) int {
 	}
 	return -1
 }
+
+// TestSendCapAppliedByReload: a backend's backlog drains no faster than
+// the max_samples_per_second a reload gave it (the token bucket's bound:
+// the batches already in flight, one per shard, plus the burst, plus the
+// cap times the elapsed time), nothing is lost, and the wait is exported.
+func TestSendCapAppliedByReload(t *testing.T) {
+	a := newRecorder(t)
+	dir := t.TempDir()
+	cfg := fastConfig(dir)
+	cfg.Batch = 1000
+	cfg.ConfigFile = writeYAML(t, dir, "backends: [{url: '"+a.URL()+"'}]\n")
+	in := start(t, cfg)
+	a.setFail(http.StatusServiceUnavailable)
+	const total, capPerSec = 30000, 10000.0
+	for i := 0; i < total; i += 1000 {
+		writeN(t, in, i, 1000)
+	}
+	writeYAML(t, dir, "backends: [{url: '"+a.URL()+"', max_samples_per_second: 10000}]\n")
+	if code, msg := reload(t, in, http.MethodPost); code != http.StatusOK {
+		t.Fatalf("reload: %d %s", code, msg)
+	}
+	start := time.Now()
+	a.setFail(0)
+	testenv.Eventually(t, 30*time.Second, "backlog drained", func() bool { return a.sampleCount() == total })
+	elapsed := time.Since(start).Seconds()
+	t.Logf("%d samples drained in %.2f s under a cap of %.0f/s", total, elapsed, capPerSec)
+	if inFlight := float64(cfg.Shards * cfg.Batch); total > inFlight+capPerSec+capPerSec*elapsed {
+		t.Fatalf("%d samples in %.2f s: faster than the cap %.0f/s allows", total, elapsed, capPerSec)
+	}
+	if !strings.Contains(scrape(t, in), `prws_remote_rate_limited_seconds_total{backend="`+a.URL()+`"}`) {
+		t.Error("prws_remote_rate_limited_seconds_total not exported for the backend")
+	}
+}
