@@ -251,7 +251,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		qs.Backend, qs.BackendID, qs.Shard = cur.Name, s.backend.ID, q.shard
 		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
 		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.scrub(st.LastError), st.LastErrorTime, ws.SendRate
-		qs.DeadLetters, qs.Source = dead, "daemon"
+		qs.DeadLetters, qs.Source, qs.SendLimit = dead, "daemon", s.limit.SamplesPerSecond()
 		out = append(out, qs)
 	}
 	// SendRate is the backend's, shared by its shards, so the drain ETA

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/prometheus/prompb"
 
+	"github.com/prws/prws/admin"
 	"github.com/prws/prws/internal/testenv"
 )
 
@@ -200,6 +201,13 @@ func TestSendCapAppliedByReload(t *testing.T) {
 	writeYAML(t, dir, "backends: [{url: '"+a.URL()+"', max_samples_per_second: 10000}]\n")
 	if code, msg := reload(t, in, http.MethodPost); code != http.StatusOK {
 		t.Fatalf("reload: %d %s", code, msg)
+	}
+	var qs []admin.QueueStatus
+	getJSON(t, in.base+admin.PathQueues, &qs)
+	for _, q := range qs {
+		if q.SendLimit != capPerSec {
+			t.Errorf("queue %d: send limit %v, want the reloaded cap", q.Shard, q.SendLimit)
+		}
 	}
 	start := time.Now()
 	a.setFail(0)
