@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,7 +23,8 @@ func ringCommand() *cli.Command {
 		Usage:     "print the backends and shard each series routes to",
 		ArgsUsage: "[SERIES ...]  (e.g. 'up{job=\"node\"}'; read from stdin, one per line, when none is given)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "promes", Usage: "comma-separated backend remote-write URLs, as given to the daemon", Required: true},
+			&cli.StringFlag{Name: "promes", Usage: "comma-separated backend remote-write URLs, as given to the daemon"},
+			&cli.StringFlag{Name: "config.file", Usage: "the daemon's --config.file: its backends, relabel_configs and write_relabel_configs are applied"},
 			&cli.IntFlag{Name: "shard", Value: 2},
 			&cli.StringFlag{Name: "shard_key", Value: "series"},
 			&cli.IntFlag{Name: "replica_factor", Value: 1},
@@ -45,10 +45,12 @@ func ringAction(c *cli.Context) error {
 	}
 	cfg := config.Defaults()
 	cfg.Backends, cfg.Shards, cfg.ReplicaFactor = config.SplitList(c.String("promes")), c.Int("shard"), c.Int("replica_factor")
-	backends, err := cfg.Validate()
+	cfg.ConfigFile = c.String("config.file")
+	settings, err := cfg.Load()
 	if err != nil {
 		return err
 	}
+	backends := settings.Backends
 	ids := make([]string, len(backends))
 	for i, b := range backends {
 		ids[i] = b.ID
@@ -59,23 +61,23 @@ func ringAction(c *cli.Context) error {
 	}
 	series := c.Args().Slice()
 	if len(series) == 0 {
-		if series, err = readLines(os.Stdin); err != nil {
+		if series, err = readLines(c.App.Reader); err != nil {
 			return err
 		}
 	}
+	rules := newRingRules(settings)
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIES\tSHARD\tBACKENDS")
+	header := "SERIES\tSHARD\tBACKENDS"
+	if rules.any() {
+		header += "\tRELABELING"
+	}
+	fmt.Fprintln(tw, header)
 	for _, s := range series {
 		ls, err := parseSeries(s)
 		if err != nil {
 			return err
 		}
-		h := hashLabels(router.NewHasher(key), withExternal(ls, ext))
-		var names []string
-		for _, i := range ring.Lookup(h, nil, nil) {
-			names = append(names, backends[i].Name)
-		}
-		fmt.Fprintf(tw, "%s\t%04d\t%s\n", s, ring.Shard(h), strings.Join(names, ","))
+		fmt.Fprintln(tw, rules.place(s, ring, key, ext, ls))
 	}
 	return tw.Flush()
 }

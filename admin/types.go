@@ -27,6 +27,9 @@ type QueueStatus struct {
 	DrainETA        float64   `json:"drain_eta_seconds"` // the backend's whole backlog at SendRate; -1: not draining or down
 	DeadLetters     int       `json:"dead_letters"`      // batches, per backend
 	Source          string    `json:"source"`            // "daemon" or "data-dir"
+	// SendLimit is the backend's send-rate cap in samples/s (all shards);
+	// 0: unlimited or unknown (a stopped data dir).
+	SendLimit float64 `json:"send_limit_samples_per_second,omitempty"`
 }
 
 // Status is the answer of /api/v1/status.

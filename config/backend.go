@@ -6,6 +6,7 @@ import (
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/prometheus/model/relabel"
 
 	"github.com/prws/prws/router"
 )
@@ -33,6 +34,13 @@ type Backend struct {
 	// HTTP is the backend's client configuration from the file; nil for
 	// a backend named only by --promes (the replay default client).
 	HTTP *promconfig.HTTPClientConfig
+
+	// Relabel are the backend's write_relabel_configs, applied at ingest
+	// to the series routed to it; nil: none. A reload that changes them
+	// applies to new data only.
+	Relabel []*relabel.Config
+	// SendLimit caps replay's send rate to the backend (all shards).
+	SendLimit SendLimit
 }
 
 // NewClient builds the backend's HTTP client from HTTP, or returns nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/prometheus/model/relabel"
+
 	"github.com/prws/prws/router"
 )
 
@@ -60,6 +62,11 @@ type Config struct {
 	// durable at once.
 	BatchLinger  time.Duration
 	TenantHeader string // --tenant-header; empty: tenant_header of the file, else no tenancy
+	// MaxSendSamplesPerSecond and MaxSendRequestsPerSecond
+	// (--max-send-samples-per-second, --max-send-requests-per-second)
+	// cap what replay sends to each backend; 0 (default) = unlimited. A
+	// backend of the file may override them.
+	MaxSendSamplesPerSecond, MaxSendRequestsPerSecond float64
 
 	ConfigFile    string // --config.file: per-backend settings, re-read on reload
 	WebConfigFile string // --web.config.file: inbound TLS and basic auth (exporter-toolkit)
@@ -117,6 +124,10 @@ type Settings struct {
 	Backends []Backend
 	// TenantHeader is --tenant-header, else the file's tenant_header.
 	TenantHeader string
+	// Relabel are the file's global relabel_configs; nil: none.
+	Relabel []*relabel.Config
+	// TenantLimits are the file's per-tenant ingest limits; nil: none.
+	TenantLimits *TenantLimits
 }
 
 // Validate checks c (and reads its --config.file) and returns the
@@ -157,6 +168,9 @@ func (c Config) Load() (Settings, error) {
 	if s.TenantHeader == "" && file != nil {
 		s.TenantHeader = file.TenantHeader
 	}
+	if err := c.applyPolicy(&s, file); err != nil {
+		return Settings{}, err
+	}
 	return s, nil
 }
 
@@ -184,6 +198,9 @@ func (c Config) checkFlags() error {
 		return invalid("--max_hourly_series and --max_daily_series must be >= 0, --remote_write_retry_times >= 1")
 	}
 	if err := c.checkQueueAndHTTP(); err != nil {
+		return err
+	}
+	if err := c.checkSendFlags(); err != nil {
 		return err
 	}
 	if c.TenantHeader != "" && !validHeaderName(c.TenantHeader) {

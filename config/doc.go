@@ -24,7 +24,20 @@
 //	    tls_config: {ca_file: ca.pem, cert_file: c.pem, key_file: k.pem}
 //	    proxy_url: http://proxy:3128
 //	  - url: http://vm:8428/api/v1/write
+//	    write_relabel_configs:  # Prometheus relabel_config, per backend
+//	      - {source_labels: [job], regex: 'node.*', action: keep}
+//	    max_samples_per_second: 50000   # default --max-send-samples-per-second; 0 = unlimited
+//	    max_requests_per_second: 20     # default --max-send-requests-per-second
 //	tenant_header: X-Scope-OrgID   # optional
+//	relabel_configs:               # every series, before external labels and hashing
+//	  - {source_labels: [__name__], regex: 'go_.*', action: drop}
+//	tenant_limits:                 # samples/s per tenant; needs a tenant header
+//	  default: {samples_per_second: 100000}
+//	  overrides: {team-a: {samples_per_second: 1000000, burst: 2000000}}
+//
+// Relabel rules are Prometheus' relabel_config (model/relabel), every
+// action, validated as Prometheus 3 does (UTF-8 label names); a rule that
+// does not validate is refused with its list, index, text and reason.
 //
 // # Units
 //

@@ -22,6 +22,8 @@ type File struct {
 	Backends []FileBackend `yaml:"backends"`
 	// TenantHeader is used when --tenant-header is not given.
 	TenantHeader string `yaml:"tenant_header,omitempty"`
+	// FilePolicy: relabel_configs and tenant_limits (relabel.go).
+	FilePolicy `yaml:",inline"`
 }
 
 // FileBackend is one backend of the file. Secrets in it (basic_auth
@@ -40,6 +42,8 @@ type FileBackend struct {
 	// HTTPClientConfig is Prometheus' client configuration, inline:
 	// basic_auth, authorization, oauth2, tls_config, proxy_url, ...
 	HTTPClientConfig promconfig.HTTPClientConfig `yaml:",inline"`
+	// BackendPolicy: write_relabel_configs and the send-rate cap (relabel.go).
+	BackendPolicy `yaml:",inline"`
 }
 
 // UnmarshalYAML applies Prometheus' client defaults (follow redirects,
@@ -96,6 +100,9 @@ func ParseFile(data []byte, dir string) (*File, error) {
 	if h := f.TenantHeader; h != "" && !validHeaderName(h) {
 		return nil, invalid("tenant_header: %q is not a valid header name", h)
 	}
+	if err := f.FilePolicy.validate(); err != nil {
+		return nil, err
+	}
 	return &f, nil
 }
 
@@ -125,6 +132,9 @@ func (b *FileBackend) validate(i int, dir string) error {
 				return invalid("backend %s: headers: %s is set by prws or by basic_auth/authorization, not here", name, r)
 			}
 		}
+	}
+	if err := b.BackendPolicy.validate(name); err != nil {
+		return err
 	}
 	b.HTTPClientConfig.SetDirectory(dir)
 	if err := b.HTTPClientConfig.Validate(); err != nil {

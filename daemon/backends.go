@@ -41,6 +41,7 @@ type backendSink struct {
 	queues  []*shardQueue  // sorted by shard; routed ones are 0..shards-1; fixed after open
 	dead    *deadletter.Log
 	state   *replay.BackendState
+	limit   *replay.SendLimiter // send-rate cap of all shards; its limits follow reloads (policy.go)
 
 	mu     sync.Mutex     // guards cur and client
 	cur    config.Backend // current connection settings
@@ -54,6 +55,7 @@ type metricsSet struct {
 	ingest   *ingest.Metrics
 	watchdog *watchdog.Metrics
 	reload   *reloadMetrics
+	rate     *replay.RateMetrics
 }
 
 // openBackends opens a sink for every configured backend, then reports
@@ -94,7 +96,8 @@ func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &backendSink{backend: b, cur: b, client: client, dead: dead, state: replay.NewBackendState(b.Name)}
+	s := &backendSink{backend: b, cur: b, client: client, dead: dead, state: replay.NewBackendState(b.Name),
+		limit: d.newSendLimiter(b)}
 	shards, err := d.shardsOf(b.ID)
 	if err != nil {
 		return s, err
@@ -163,7 +166,7 @@ func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
 		Shard: q.shard, BatchSamples: d.cfg.Batch, RetryTimes: d.cfg.RetryTimes,
 		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.tenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
-		Logger: slog.New(logthrottle.New(d.log.Handler(), logthrottle.Options{})), OnResult: d.sendResultHook(s.backend.ID),
+		Logger: slog.New(logthrottle.New(d.log.Handler(), logthrottle.Options{})), OnResult: d.sendResultHook(s.backend.ID), Limiter: s.limit,
 	})
 }
 
@@ -259,7 +262,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
 		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.scrub(st.LastError), st.LastErrorTime, ws.SendRate
 		qs.LastSuccessTime = st.LastSuccessTime
-		qs.DeadLetters, qs.Source = dead, "daemon"
+		qs.DeadLetters, qs.Source, qs.SendLimit = dead, "daemon", s.limit.SamplesPerSecond()
 		out = append(out, qs)
 	}
 	// SendRate is the backend's, shared by its shards, so the drain ETA
@@ -269,7 +272,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		pending += qs.PendingSamples
 	}
 	for i := range out {
-		out[i].DrainETA = admin.ETA(pending, out[i].SendRate)
+		out[i].DrainETA = admin.ETA(pending, drainRate(out[i].SendRate, st.Up, s.limit))
 		if !st.Up {
 			out[i].DrainETA = -1 // a failing backend drains nothing
 		}

@@ -81,7 +81,7 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 	if err = d.openState(); err != nil {
 		return nil, err
 	}
-	if err = d.openTopology(settings.Backends); err != nil {
+	if err = d.openTopology(settings); err != nil {
 		return nil, err
 	}
 	if err = d.openExtras(); err != nil {
@@ -93,10 +93,11 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 
 // openTopology builds the metrics, opens the sinks of bs and publishes
 // the first topology.
-func (d *Daemon) openTopology(bs []config.Backend) error {
+func (d *Daemon) openTopology(s config.Settings) error {
+	bs := s.Backends
 	d.metrics = metricsSet{
 		queue: queue.NewMetrics(d.reg), replay: replay.NewMetrics(d.reg), ingest: ingest.NewMetrics(d.reg),
-		watchdog: watchdog.NewMetrics(d.reg), reload: newReloadMetrics(d.reg),
+		watchdog: watchdog.NewMetrics(d.reg), reload: newReloadMetrics(d.reg), rate: replay.NewRateMetrics(d.reg),
 	}
 	sinks, err := d.openBackends(bs)
 	if err != nil {
@@ -106,6 +107,7 @@ func (d *Daemon) openTopology(bs []config.Backend) error {
 	if err != nil {
 		return err
 	}
+	d.setPolicy(t, s)
 	d.topo.Store(t)
 	d.publishRingSize(t)
 	d.metrics.reload.record(true, time.Now())

@@ -14,7 +14,8 @@ import (
 // enabled). The watchdog belongs to the topology.
 type extras struct {
 	limiter *limiter.Limiter
-	ready   atomic.Bool // ingest accepts writes; /-/ready answers 200
+	tenants *ingest.TenantLimiter // per-tenant ingest rate limits (policy.go)
+	ready   atomic.Bool           // ingest accepts writes; /-/ready answers 200
 }
 
 func (d *Daemon) openExtras() error {
@@ -68,6 +69,9 @@ func (d *Daemon) newIngest() *ingest.Handler {
 	}
 	if d.extras.limiter != nil {
 		opts.Limiter = d.extras.limiter
+	}
+	if d.tenantHeader != "" {
+		opts.TenantLimiter = d.extras.tenants
 	}
 	h := ingest.NewHandler(opts, d.metrics.ingest)
 	h.SetRouting(d.current().routing(d.cfg.ShardKey, d.cfg.Shards))

@@ -123,6 +123,7 @@ func (d *Daemon) reload() error {
 	for _, w := range s.Warnings() {
 		d.log.Warn(w)
 	}
+	d.setPolicy(plan.next, s)
 	d.apply(plan)
 	return nil
 }

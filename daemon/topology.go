@@ -18,6 +18,7 @@ type topology struct {
 	ring     *router.Ring       // over backends
 	watchdog *watchdog.Watchdog // nil without --watchdog
 	retired  []*backendSink     // removed by a reload; still draining, take no new data
+	relabel  *ingest.Relabeling // nil: no rules (policy.go)
 }
 
 // newTopology builds the ring over sinks and, with --watchdog, a
@@ -58,7 +59,7 @@ func (t *topology) routing(key router.Key, shards int) *ingest.Routing {
 	for i, s := range t.sinks {
 		targets[i] = s.targets(shards)
 	}
-	rt := &ingest.Routing{Ring: t.ring, Key: key, Targets: targets}
+	rt := &ingest.Routing{Ring: t.ring, Key: key, Targets: targets, Relabel: t.relabel}
 	if t.watchdog != nil {
 		rt.Health = t.watchdog
 	}

@@ -1,5 +1,7 @@
 package ingest
 
+import "github.com/prometheus/prometheus/model/relabel"
+
 // entry is one validated TimeSeries ready to be placed. Its bytes (tag,
 // length and body) are buf[start:end] where buf is the decoded body, or the
 // decoder's rewrite buffer when rewritten is set.
@@ -9,6 +11,7 @@ type entry struct {
 	samples    int    // samples + histograms
 	hash       uint64 // routing hash
 	seriesHash uint64 // full label-set hash, for the limiter; hash itself under router.KeySeries
+	skipped    int    // series the global relabel rules dropped right before this one (relabel.go)
 }
 
 // decoder is pass 1: it validates a whole WriteRequest body and turns it
@@ -29,12 +32,18 @@ type decoder struct {
 	rewrite []byte // re-emitted series (sorted or rewritten)
 	slow    slowPath
 	slowN   int // series that took the slow path in this body (tests read it)
+
+	rules          []*relabel.Config // global relabel rules; nil: none (relabel.go)
+	rl             relabeler
+	relabelDropped int // series of this body the global rules dropped
+	relabelInvalid int // series of this body the global rules made invalid, dropped
+	skipping       int // series dropped since the last entry; becomes entry.skipped
 }
 
 // reset prepares the decoder for a new body.
 func (d *decoder) reset() {
 	d.entries, d.meta, d.rewrite = d.entries[:0], d.meta[:0], d.rewrite[:0]
-	d.slowN = 0
+	d.slowN, d.relabelDropped, d.relabelInvalid, d.skipping = 0, 0, 0, 0
 }
 
 // decode validates body, a remote-write 1.0 WriteRequest, filling
@@ -78,7 +87,7 @@ func (d *decoder) topField(b []byte, f *field, next int) error {
 	}
 	e := &DecodeError{Series: -1, Metadata: -1, Offset: f.tagStart, Label: labelForError(label), Err: err}
 	if f.num == 1 {
-		e.Series = len(d.entries)
+		e.Series = len(d.entries) + d.relabelDropped + d.relabelInvalid
 	} else {
 		e.Metadata = len(d.meta)
 	}
@@ -98,7 +107,7 @@ func (d *decoder) metadata(b []byte, f *field, next int) error {
 // needed, hashes it as it will be stored and appends its entry. On a label
 // error it returns the label name.
 func (d *decoder) series(b []byte, f *field, next int) ([]byte, error) {
-	if d.canon != canonOff {
+	if d.canon != canonOff && d.rules == nil {
 		if n, ok := d.p.parseCanonical(b, f.start, f.end, &d.lim); ok {
 			d.addCanonical(b, f, next, n)
 			return nil, nil
@@ -111,7 +120,17 @@ func (d *decoder) series(b []byte, f *field, next int) ([]byte, error) {
 	if label, err := d.p.checkLabels(b, d.opts); err != nil {
 		return label, err
 	}
-	e := entry{start: f.tagStart, end: next, samples: n}
+	if d.rules != nil {
+		return d.relabelSeries(b, f, next, n)
+	}
+	return d.finish(b, f, next, n, false)
+}
+
+// finish takes the validated series f (parsed into d.p, sorted, over b,
+// which is d.rewrite when inRewrite) through the slow path or the
+// re-emission it needs and appends its entry.
+func (d *decoder) finish(b []byte, f *field, next, n int, inRewrite bool) ([]byte, error) {
+	e := entry{rewritten: inRewrite, start: f.tagStart, end: next, samples: n}
 	switch {
 	case d.needsSlowPath(b, n):
 		return d.slowSeries(b, f, &e)
@@ -126,6 +145,7 @@ func (d *decoder) series(b []byte, f *field, next int) ([]byte, error) {
 
 // add hashes the parsed labels (d.p, sorted, over buf) and appends e.
 func (d *decoder) add(e *entry, buf []byte) {
+	e.skipped, d.skipping = d.skipping, 0
 	e.hash = d.p.hash(d.routeH, buf)
 	e.seriesHash = e.hash
 	if d.seriesH != nil {

@@ -32,6 +32,38 @@
 // holds none of them: memory follows the requests being worked on, not
 // those waiting for a slow disk.
 //
+// # Relabeling
+//
+// Routing.Relabel carries Prometheus relabel rules (relabel.go,
+// relabelplace.go); nil, the default, leaves every series on the paths
+// above, with not one instruction more per series than a nil check. With
+// global rules, every series of the request leaves the canonical path:
+// its labels are loaded into a reused labels.Builder (no allocation when
+// the rules change nothing) and relabel.ProcessBuilder runs on them
+// before external labels, the limiter and hashing. A dropped series
+// leaves no entry; a rewritten one is re-emitted at the wire level (new
+// Label entries, every other field byte for byte) and goes on from there,
+// hashed as rewritten. With per-backend rules, pass 2 runs each backend's
+// rules on the series as it will be stored: the backends that keep it
+// are the only ones the ring may place it on (router.Ring.LookupAmong,
+// so replicas stay distinct among them), and a backend whose rules
+// rewrite it gets the rewritten bytes. Rules are applied at ingest, so a
+// queue holds what its backend will get and a rule change applies to new
+// data only. A series every backend drops is stored nowhere; every drop
+// is counted (prws_relabel_dropped_series_total{backend,reason},
+// prws_relabel_unrouted_series_total). A series the rules leave with an
+// invalid label is dropped and counted, not an error of the request.
+// The remote-write 2.0 written counts leave out the series relabeling
+// drops when a series limiter is configured (its admit log is told of
+// them, skipper); without a limiter they count every series received.
+//
+// # Tenant rate limit
+//
+// Options.TenantLimiter (tenantlimit.go) caps each tenant's samples per
+// second, counted after the global rules and before the series limiter:
+// a request over its tenant's token bucket gets 503 with the Retry-After
+// of that bucket and touches nothing.
+//
 // # Remote-write 2.0
 //
 // The Content-Type picks the schema: none, no proto parameter or

@@ -61,7 +61,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.StatusNoContent:
 		w.WriteHeader(code)
 	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", h.retryAfter)
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", h.retryAfter)
+		}
 		http.Error(w, msg, code)
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", http.MethodPost)
@@ -99,6 +101,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	if code != 0 {
 		return code, msg
 	}
+	defer st.setRetryAfter(w.Header())
 	if proto == protoRequestV2 {
 		return h.serveV2(w.Header(), st, rt, comp, tenant)
 	}
@@ -145,7 +148,11 @@ func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, l
 		return http.StatusBadRequest, err.Error()
 	}
 	if len(st.dec.entries) == 0 && len(st.dec.meta) == 0 {
+		h.m.relabel.record(rt.Relabel, &st.dec, nil)
 		return http.StatusNoContent, ""
+	}
+	if ok, msg := h.tenantAllowed(st, tenant); !ok {
+		return http.StatusServiceUnavailable, msg
 	}
 	if err := st.place.place(rt, &st.dec, body, lim, h.opts.BatchSamples); err != nil {
 		h.opts.Logger.Error("ingest: routing does not match its targets", slog.Any("err", err))
@@ -154,6 +161,7 @@ func (h *Handler) route(st *reqState, rt *Routing, body []byte, tenant string, l
 	h.m.seriesKeep.Add(float64(st.place.kept))
 	h.m.seriesRerouted.Add(float64(st.place.rerouted))
 	h.m.seriesDrop.Add(float64(st.place.dropped))
+	h.m.relabel.record(rt.Relabel, &st.dec, &st.place.br)
 	if err := st.submit(tenant); err != nil {
 		h.opts.Logger.Debug("ingest: queue refused records", slog.Any("err", err))
 		return http.StatusServiceUnavailable, "queue unavailable, retry later: " + err.Error()

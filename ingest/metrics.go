@@ -20,6 +20,7 @@ type Metrics struct {
 	bytesCompressed prometheus.Counter
 	bytesDecoded    prometheus.Counter
 	inflight        prometheus.Gauge
+	relabel         relabelMetrics // relabelplace.go
 }
 
 // NewMetrics builds the ingest metrics and registers them on reg; a nil
@@ -53,6 +54,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	m.bytesVec(reg)
+	m.relabel = newRelabelMetrics(reg)
 	m.byCode = make(map[int]prometheus.Counter)
 	for _, c := range []int{http.StatusNoContent, http.StatusBadRequest, http.StatusMethodNotAllowed,
 		http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,

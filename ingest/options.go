@@ -59,6 +59,9 @@ type Options struct {
 	TenantHeader string
 	// Limiter decides per series whether it is admitted. Nil: all are.
 	Limiter Limiter
+	// TenantLimiter caps each tenant's samples per second (needs
+	// TenantHeader; tenantlimit.go). Nil: no tenant limit.
+	TenantLimiter *TenantLimiter
 	// Logger receives rare events (internal errors). Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the receive time. Default time.Now.

@@ -28,6 +28,9 @@ type placer struct {
 	kept        int       // series admitted
 	dropped     int       // series refused by the limiter
 	keptSamples int       // samples + histograms of the admitted series
+
+	// br evaluates per-backend write rules (relabelplace.go).
+	br backendRelabel
 }
 
 // reset sizes the placer for rt. The placer must be clear.
@@ -119,7 +122,9 @@ func (p *placer) place(rt *Routing, d *decoder, body []byte, lim Limiter, max in
 	ring := allUpRing(rt, p.degraded)
 	p.est = shareBytes(len(body), rt)
 	var err error
-	if ring != nil {
+	if rt.Relabel.perBackend() {
+		err = p.placeRelabeled(rt, d, body, lim, max)
+	} else if ring != nil {
 		err = p.placeAllUp(rt, ring, d, body, lim, max)
 	} else {
 		err = p.placeEach(rt, d, body, lim, max)
@@ -145,6 +150,7 @@ func (p *placer) admit(lim Limiter, e *entry) bool {
 //
 //go:noinline
 func (p *placer) ask(lim Limiter, e *entry) bool {
+	skipRelabeled(lim, e.skipped)
 	if lim.Admit(e.seriesHash, e.samples) {
 		return true
 	}

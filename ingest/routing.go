@@ -56,6 +56,9 @@ type Routing struct {
 	Targets [][]Target
 	// Health is passed to Ring.Lookup; nil means all backends are up.
 	Health router.Health
+	// Relabel are the relabel rules; nil (the default) means none, and
+	// series stay on the wire-level path (relabel.go).
+	Relabel *Relabeling
 }
 
 // hasher builds one hasher for key k.

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"sync"
+	"time"
 
 	"github.com/prws/prws/router"
 )
@@ -23,6 +24,9 @@ type reqState struct {
 	// submitted, if set, runs once the queues have taken the records and
 	// the buffers are released, before the wait for the disk.
 	submitted func()
+	// retryAfter, when set, is the Retry-After of this request's 503
+	// (a tenant over its limit; tenantlimit.go).
+	retryAfter time.Duration
 
 	hashFor *Routing // routing the hashers were built for
 	limiter bool     // whether seriesH was wanted when built (see prepare)
@@ -133,6 +137,7 @@ func (s *reqState) prepare(rt *Routing, o *Options, ext []extLabel, nowMs int64,
 		s.hashFor, s.limiter = rt, wantSeries
 	}
 	s.dec.opts, s.dec.ext, s.dec.now = o, ext, nowMs
+	s.dec.rules = rt.Relabel.global()
 	s.place.reset(rt)
 }
 

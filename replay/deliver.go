@@ -25,7 +25,7 @@ func (w *Worker) run(ctx context.Context, done chan struct{}) {
 			}
 			continue
 		}
-		if !w.deliver(ctx, b) {
+		if !w.throttle(ctx, b.Samples) || !w.deliver(ctx, b) {
 			w.setLeft(b)
 			return
 		}

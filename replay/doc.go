@@ -30,6 +30,18 @@
 //   - any other 4xx: the batch can never succeed; it is written to the
 //     backend's dead-letter log, counted, logged and acknowledged.
 //
+// # Send-rate cap
+//
+// A SendLimiter (ratelimit.go) caps the samples and, optionally, the
+// requests per second a backend is sent, shared by its shard workers: a
+// worker reserves a batch's samples before its first attempt and waits
+// (Options.Sleep) until the token buckets of golang.org/x/time/rate allow
+// it, so a backlog drains at the cap while the queue order, and with it
+// the place of live data behind the backlog, is kept. The samples bucket
+// holds one second of the cap, and at least one batch; a larger record is
+// reserved in bucket-sized parts. Retries are not charged again (backoff
+// governs them). The time waited is prws_remote_rate_limited_seconds_total.
+//
 // # Concurrency
 //
 // A worker runs one goroutine and keeps exactly one batch in flight, so

@@ -73,6 +73,9 @@ type Options struct {
 	// when the attempt will be retried. The watchdog counts these like
 	// probes. Called on the worker's goroutine; it must not block.
 	OnResult func(ok bool)
+	// Limiter is the backend's send-rate cap, shared by its shards
+	// (ratelimit.go). Nil: unlimited.
+	Limiter *SendLimiter
 	// Sleep waits d or until ctx is done, returning ctx.Err() then.
 	// Default a timer; tests record the waits instead.
 	Sleep func(ctx context.Context, d time.Duration) error

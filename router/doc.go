@@ -28,6 +28,11 @@
 // to N moves about 1/(N+1) of the series, all of them to the new backend;
 // removing one moves only the series it held.
 //
+// LookupAmong is Lookup over the backends a per-series eligibility allows
+// (per-backend relabel rules): among them it answers what a ring of those
+// backends alone would, healthy ones first, and fewer than replicas
+// backends when fewer are eligible.
+//
 // Health is an input of Lookup, not a global: a backend that is down takes
 // no new data and its place goes to the next-best backend of each series,
 // so the dead backend's load spreads over all the others. A Ring is
