@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prws/prws/admin"
+	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/internal/testenv"
 	"github.com/prws/prws/router"
@@ -138,12 +138,12 @@ func repairLines(log string) string {
 // pending returns the samples pending in every queue of p (-1 on error).
 func pending(t *testing.T, p *proc) int64 {
 	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get("http://" + p.listen + admin.PathQueues)
+	resp, err := c.Get("http://" + p.listen + adminapi.PathQueues)
 	if err != nil {
 		return -1
 	}
 	defer resp.Body.Close()
-	var qs []admin.QueueStatus
+	var qs []adminapi.QueueStatus
 	if err := json.NewDecoder(resp.Body).Decode(&qs); err != nil {
 		return -1
 	}

@@ -11,8 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prws/prws/admin"
+	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/config"
+	"github.com/prws/prws/dataops"
 	"github.com/prws/prws/deadletter"
 	"github.com/prws/prws/ingest"
 	"github.com/prws/prws/internal/datadir"
@@ -140,7 +141,7 @@ func (d *Daemon) shardsOf(id string) ([]int, error) {
 // register records the backend in backend.json and the state file.
 func (d *Daemon) register(b config.Backend) error {
 	now := time.Now().UTC()
-	info := datadir.BackendInfo{ID: b.ID, URL: b.Name, Created: now, Shards: d.cfg.Shards}
+	info := datadir.BackendInfo{ID: b.ID, URL: b.Name, Created: now, Shards: d.cfg.Shards, ShardKey: d.cfg.ShardKey.String()}
 	if old, err := datadir.ReadBackendInfo(d.cfg.DataDir, b.ID); err == nil {
 		info.Created = old.Created
 		info.Shards = max(old.Shards, d.cfg.Shards)
@@ -191,7 +192,7 @@ func (d *Daemon) reportOrphans(bs []config.Backend) error {
 		if configured[id] {
 			continue
 		}
-		qs, err := admin.QueuesFromDataDir(d.cfg.DataDir, map[string]bool{})
+		qs, err := dataops.QueuesFromDataDir(d.cfg.DataDir, map[string]bool{})
 		if err != nil {
 			return err
 		}
@@ -250,13 +251,13 @@ func (s *backendSink) targets(shards int) []ingest.Target {
 
 // status reports the sink's queues; configured is false for a backend a
 // reload removed (its queues drain but take no new data).
-func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus {
+func (s *backendSink) status(configured bool, sc *scrubber) []adminapi.QueueStatus {
 	st := s.state.Status()
 	dead := s.dead.Count()
 	cur, _ := s.current()
-	out := make([]admin.QueueStatus, 0, len(s.queues))
+	out := make([]adminapi.QueueStatus, 0, len(s.queues))
 	for _, q := range s.queues {
-		qs := admin.FromStats(q.q.Stats())
+		qs := dataops.FromStats(q.q.Stats())
 		ws := q.w.Load().Status()
 		qs.Backend, qs.BackendID, qs.Shard = cur.Name, s.backend.ID, q.shard
 		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
@@ -272,7 +273,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []admin.QueueStatus 
 		pending += qs.PendingSamples
 	}
 	for i := range out {
-		out[i].DrainETA = admin.ETA(pending, drainRate(out[i].SendRate, st.Up, s.limit))
+		out[i].DrainETA = adminapi.ETA(pending, drainRate(out[i].SendRate, st.Up, s.limit))
 		if !st.Up {
 			out[i].DrainETA = -1 // a failing backend drains nothing
 		}

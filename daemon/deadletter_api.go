@@ -12,20 +12,21 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prws/prws/admin"
+	"github.com/prws/prws/adminapi"
+	"github.com/prws/prws/dataops"
 	"github.com/prws/prws/deadletter"
 	"github.com/prws/prws/internal/datadir"
 )
 
 // registerDeadLetterAPI adds the dead-letter and limiter admin endpoints
-// to mux (the ones that change state only with --web.enable-admin-api) and the backlog gauges (admin.BacklogCollector) to the
+// to mux (the ones that change state only with --web.enable-admin-api) and the backlog gauges (BacklogCollector) to the
 // daemon's registry.
 func (d *Daemon) registerDeadLetterAPI(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+admin.PathDeadLetter, d.serveDeadLetters)
-	mux.HandleFunc("POST "+admin.PathDeadLetterReplay, d.adminOnly("dead-letter replay", d.serveDeadLetterReplay))
-	mux.HandleFunc("POST "+admin.PathDeadLetterPurge, d.adminOnly("dead-letter purge", d.serveDeadLetterPurge))
-	mux.HandleFunc("GET "+admin.PathLimiter, d.serveLimiter)
-	if err := d.reg.Register(admin.NewBacklogCollector(d.Queues, d.cfg.MaxQueueBytes)); err != nil {
+	mux.HandleFunc("GET "+adminapi.PathDeadLetter, d.serveDeadLetters)
+	mux.HandleFunc("POST "+adminapi.PathDeadLetterReplay, d.adminOnly("dead-letter replay", d.serveDeadLetterReplay))
+	mux.HandleFunc("POST "+adminapi.PathDeadLetterPurge, d.adminOnly("dead-letter purge", d.serveDeadLetterPurge))
+	mux.HandleFunc("GET "+adminapi.PathLimiter, d.serveLimiter)
+	if err := d.reg.Register(NewBacklogCollector(d.Queues, d.cfg.MaxQueueBytes)); err != nil {
 		d.log.Warn("backlog gauges not registered", "err", err)
 	}
 }
@@ -34,9 +35,9 @@ func (d *Daemon) registerDeadLetterAPI(mux *http.ServeMux) {
 // retired by a reload: their replay workers write them) plus those of
 // backends unconfigured since start that have a dead-letter directory
 // (nobody writes those, so opening them is safe).
-func (d *Daemon) deadLetterLogs() (admin.DeadLetterLogs, error) {
+func (d *Daemon) deadLetterLogs() (dataops.DeadLetterLogs, error) {
 	t := d.current()
-	logs := admin.DeadLetterLogs{}
+	logs := dataops.DeadLetterLogs{}
 	for _, s := range append(slices.Clone(t.sinks), t.retired...) {
 		logs[s.backend.ID] = s.dead
 	}
@@ -56,20 +57,20 @@ func (d *Daemon) deadLetterLogs() (admin.DeadLetterLogs, error) {
 
 // backendRefs are every backend the daemon knows: configured ones first,
 // then retired ones, then those unconfigured since start.
-func (d *Daemon) backendRefs() []admin.BackendRef {
+func (d *Daemon) backendRefs() []adminapi.BackendRef {
 	t := d.current()
-	var refs []admin.BackendRef
+	var refs []adminapi.BackendRef
 	seen := map[string]bool{}
 	for _, s := range append(slices.Clone(t.sinks), t.retired...) {
 		cur, _ := s.current()
-		refs = append(refs, admin.BackendRef{ID: s.backend.ID, URL: cur.Name})
+		refs = append(refs, adminapi.BackendRef{ID: s.backend.ID, URL: cur.Name})
 		seen[s.backend.ID] = true
 	}
 	for _, id := range d.orphans {
 		if seen[id] {
 			continue
 		}
-		ref := admin.BackendRef{ID: id}
+		ref := adminapi.BackendRef{ID: id}
 		if info, err := datadir.ReadBackendInfo(d.cfg.DataDir, id); err == nil {
 			ref.URL = info.URL
 		}
@@ -83,7 +84,7 @@ func (d *Daemon) resolveID(arg string) (string, error) {
 	if arg == "" {
 		return "", nil
 	}
-	ref, err := admin.ResolveBackend(arg, d.backendRefs())
+	ref, err := adminapi.ResolveBackend(arg, d.backendRefs())
 	return ref.ID, err
 }
 
@@ -95,7 +96,7 @@ func (d *Daemon) serveDeadLetters(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	sel := admin.Selector{All: true}
+	sel := adminapi.Selector{All: true}
 	if sel.Backend, err = d.resolveID(r.URL.Query().Get("backend")); err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -110,32 +111,32 @@ func (d *Daemon) serveDeadLetters(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if sel.All {
-		admin.WriteJSON(w, chosen)
+		adminapi.WriteJSON(w, chosen)
 		return
 	}
 	limit, _ := strconv.Atoi(r.URL.Query().Get("series"))
-	detail, err := admin.ShowDeadLetter(logs, chosen[0], cmp.Or(limit, 20))
+	detail, err := dataops.ShowDeadLetter(logs, chosen[0], cmp.Or(limit, 20))
 	if err != nil {
 		http.Error(w, err.Error(), statusOf(err))
 		return
 	}
-	admin.WriteJSON(w, detail)
+	adminapi.WriteJSON(w, detail)
 }
 
-func (d *Daemon) listDeadLetters() (admin.DeadLetterLogs, []admin.DeadLetter, error) {
+func (d *Daemon) listDeadLetters() (dataops.DeadLetterLogs, []adminapi.DeadLetter, error) {
 	logs, err := d.deadLetterLogs()
 	if err != nil {
 		return nil, nil, err
 	}
-	all, err := admin.ListDeadLetters(logs)
+	all, err := dataops.ListDeadLetters(logs)
 	return logs, all, err
 }
 
-// serveDeadLetterReplay re-queues the chosen dead letters into shard 0
-// of their backend (or of the "to" backend) and removes each once it is
-// durable there.
+// serveDeadLetterReplay re-queues the chosen dead letters for their
+// backend (or the "to" backend), each series into the shard ingest routes
+// it to, and removes each once it is durable there (dataops.Replay).
 func (d *Daemon) serveDeadLetterReplay(w http.ResponseWriter, r *http.Request) {
-	var req admin.ReplayRequest
+	var req adminapi.ReplayRequest
 	logs, chosen, ok := d.chooseDeadLetters(w, r, &req, &req.Selector)
 	if !ok {
 		return
@@ -145,48 +146,49 @@ func (d *Daemon) serveDeadLetterReplay(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	res := admin.ReplayResult{Replayed: []admin.Replayed{}}
-	for _, dl := range chosen {
-		rep, err := d.replayOne(r, logs[dl.BackendID], dl, to)
-		if err != nil {
-			res.Errors = append(res.Errors, err.Error())
-			continue
-		}
-		res.Replayed = append(res.Replayed, rep)
-	}
+	res := dataops.Replay(r.Context(), logs, chosen, to, d.replayTargets)
 	d.log.Info("dead letters replayed", "replayed", len(res.Replayed), "failed", len(res.Errors))
 	w.Header().Set("Content-Type", "application/json")
-	admin.WriteJSON(w, res)
+	adminapi.WriteJSON(w, res)
 }
 
-func (d *Daemon) replayOne(r *http.Request, l *deadletter.Log, dl admin.DeadLetter, to string) (admin.Replayed, error) {
-	target := cmp.Or(to, dl.BackendID)
+// replayTargets is the dataops.Targets of the running daemon: the routed
+// queues of a configured backend and the ring's shard key.
+func (d *Daemon) replayTargets(id string) (dataops.Shards, error) {
 	for _, s := range d.current().sinks {
-		if s.backend.ID == target && len(s.queues) > 0 {
-			n, err := admin.ReplayDeadLetter(r.Context(), l, dl.Name, s.queues[0].q)
-			return admin.Replayed{Name: dl.Name, BackendID: dl.BackendID, To: target, Samples: n}, err
+		if s.backend.ID != id {
+			continue
+		}
+		out := dataops.Shards{Key: d.cfg.ShardKey}
+		for _, q := range s.queues {
+			if q.routed {
+				out.Queues = append(out.Queues, q.q)
+			}
+		}
+		if len(out.Queues) > 0 {
+			return out, nil
 		}
 	}
-	return admin.Replayed{}, fmt.Errorf("dead letter %s: backend %s is not configured; pass --to", dl.Name, target)
+	return dataops.Shards{}, fmt.Errorf("backend %s is not configured; pass --to", id)
 }
 
 // serveDeadLetterPurge removes the chosen dead letters.
 func (d *Daemon) serveDeadLetterPurge(w http.ResponseWriter, r *http.Request) {
-	var sel admin.Selector
+	var sel adminapi.Selector
 	logs, chosen, ok := d.chooseDeadLetters(w, r, &sel, &sel)
 	if !ok {
 		return
 	}
-	res := admin.Purge(logs, chosen)
+	res := dataops.Purge(logs, chosen)
 	d.log.Info("dead letters purged", "purged", len(res.Purged), "samples", res.Samples, "failed", len(res.Errors))
 	w.Header().Set("Content-Type", "application/json")
-	admin.WriteJSON(w, res)
+	adminapi.WriteJSON(w, res)
 }
 
 // chooseDeadLetters decodes the request body into req, whose Selector is
 // sel (its Backend may be an id or URL), and selects the dead letters.
 // It answers the request itself and returns false on any error.
-func (d *Daemon) chooseDeadLetters(w http.ResponseWriter, r *http.Request, req any, sel *admin.Selector) (admin.DeadLetterLogs, []admin.DeadLetter, bool) {
+func (d *Daemon) chooseDeadLetters(w http.ResponseWriter, r *http.Request, req any, sel *adminapi.Selector) (dataops.DeadLetterLogs, []adminapi.DeadLetter, bool) {
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(req); err != nil {
 		http.Error(w, "bad request body: "+err.Error(), http.StatusBadRequest)
 		return nil, nil, false
@@ -210,12 +212,12 @@ func (d *Daemon) chooseDeadLetters(w http.ResponseWriter, r *http.Request, req a
 }
 
 func (d *Daemon) serveLimiter(w http.ResponseWriter, _ *http.Request) {
-	st := admin.LimiterStatus{Source: "daemon"}
+	st := adminapi.LimiterStatus{Source: "daemon"}
 	if l := d.extras.limiter; l != nil {
 		st.Enabled, st.Status = true, l.Status()
 	}
 	w.Header().Set("Content-Type", "application/json")
-	admin.WriteJSON(w, st)
+	adminapi.WriteJSON(w, st)
 }
 
 // statusOf maps a selection or read error to an HTTP status.
@@ -223,7 +225,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return http.StatusNotFound
-	case errors.Is(err, admin.ErrNoSelection), errors.Is(err, deadletter.ErrBadName):
+	case errors.Is(err, adminapi.ErrNoSelection), errors.Is(err, deadletter.ErrBadName):
 		return http.StatusBadRequest
 	case errors.Is(err, deadletter.ErrCorrupt):
 		return http.StatusUnprocessableEntity

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/prws/prws/admin"
+	"github.com/prws/prws/adminapi"
 )
 
 // newServer builds the HTTP server: remote-write on --remote_path and
@@ -33,9 +33,9 @@ func (d *Daemon) newServer() *http.Server {
 	})
 	mux.HandleFunc("/-/ready", d.serveReady)
 	mux.HandleFunc("/-/reload", d.gate(d.cfg.Lifecycle, "--web.enable-lifecycle", "reloading the configuration over HTTP", d.serveReload))
-	mux.HandleFunc(admin.PathStatus, d.serveStatus)
-	mux.HandleFunc(admin.PathQueues, d.serveQueues)
-	mux.HandleFunc(admin.PathRing, d.serveRing)
+	mux.HandleFunc(adminapi.PathStatus, d.serveStatus)
+	mux.HandleFunc(adminapi.PathQueues, d.serveQueues)
+	mux.HandleFunc(adminapi.PathRing, d.serveRing)
 	d.registerDeadLetterAPI(mux)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -89,7 +89,7 @@ func (d *Daemon) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	if d.cfg.ShardKey != 0 {
 		key = "metric"
 	}
-	admin.WriteJSON(w, admin.Status{
+	adminapi.WriteJSON(w, adminapi.Status{
 		Version: d.version, Started: d.started, Ready: d.extras.ready.Load(), Backends: names,
 		Shards: d.cfg.Shards, ShardKey: key, ReplicaFactor: d.cfg.ReplicaFactor, DataDir: d.cfg.DataDir,
 	})
@@ -97,16 +97,16 @@ func (d *Daemon) serveStatus(w http.ResponseWriter, _ *http.Request) {
 
 func (d *Daemon) serveQueues(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	admin.WriteJSON(w, d.Queues())
+	adminapi.WriteJSON(w, d.Queues())
 }
 
 // Queues reports every open queue, configured backends first in ring
 // order (--promes, then the file), then backends a reload removed, each
 // in shard order. Secrets are scrubbed from error texts. Safe for
 // concurrent use.
-func (d *Daemon) Queues() []admin.QueueStatus {
+func (d *Daemon) Queues() []adminapi.QueueStatus {
 	t := d.current()
-	var out []admin.QueueStatus
+	var out []adminapi.QueueStatus
 	for _, s := range t.sinks {
 		out = append(out, s.status(true, d.secrets)...)
 	}
@@ -132,7 +132,7 @@ func (d *Daemon) serveRing(w http.ResponseWriter, _ *http.Request) {
 		ms[i] = member{Backend: cur.Name, ID: cur.ID, Up: t.health().Up(i)}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	admin.WriteJSON(w, ms)
+	adminapi.WriteJSON(w, ms)
 }
 
 // buildInfo is prws_build_info, 1 with the version of the binary and the

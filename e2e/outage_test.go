@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prws/prws/admin"
+	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/internal/testenv"
 )
 
@@ -47,7 +47,7 @@ func TestBackendOutage(t *testing.T) {
 }
 
 // pendingSamples sums the pending samples of r's queues.
-func pendingSamples(qs []admin.QueueStatus, r *recorder) uint64 {
+func pendingSamples(qs []adminapi.QueueStatus, r *recorder) uint64 {
 	var n uint64
 	for _, q := range qs {
 		if q.Backend == r.URL() {

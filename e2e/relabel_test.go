@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/prometheus/prompb"
 
-	"github.com/prws/prws/admin"
+	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/internal/testenv"
 )
 
@@ -202,8 +202,8 @@ func TestSendCapAppliedByReload(t *testing.T) {
 	if code, msg := reload(t, in, http.MethodPost); code != http.StatusOK {
 		t.Fatalf("reload: %d %s", code, msg)
 	}
-	var qs []admin.QueueStatus
-	getJSON(t, in.base+admin.PathQueues, &qs)
+	var qs []adminapi.QueueStatus
+	getJSON(t, in.base+adminapi.PathQueues, &qs)
 	for _, q := range qs {
 		if q.SendLimit != capPerSec {
 			t.Errorf("queue %d: send limit %v, want the reloaded cap", q.Shard, q.SendLimit)

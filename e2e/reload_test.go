@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prws/prws/admin"
+	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/config"
 	"github.com/prws/prws/internal/testenv"
 )
@@ -103,7 +103,7 @@ func TestReloadAddChangeRemove(t *testing.T) {
 		t.Fatalf("reload adding b: %d %s", code, msg)
 	}
 	var ring []struct{ Backend string }
-	getJSON(t, in.base+admin.PathRing, &ring)
+	getJSON(t, in.base+adminapi.PathRing, &ring)
 	if len(ring) != 2 {
 		t.Fatalf("ring after adding b: %+v", ring)
 	}
@@ -134,8 +134,8 @@ func TestReloadAddChangeRemove(t *testing.T) {
 		t.Fatalf("reload removing b: %d %s", code, msg)
 	}
 	writeN(t, in, 4000, 1000) // all of it to a
-	var qs []admin.QueueStatus
-	getJSON(t, in.base+admin.PathQueues, &qs)
+	var qs []adminapi.QueueStatus
+	getJSON(t, in.base+adminapi.PathQueues, &qs)
 	removed := 0
 	for _, q := range qs {
 		if !q.Configured {

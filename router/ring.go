@@ -112,3 +112,8 @@ func mix64(x uint64) uint64 {
 
 // score is the rendezvous weight of backend i for hash h.
 func (r *Ring) score(h uint64, i int) uint64 { return mix64(h ^ r.seeds[i]) }
+
+// ShardOf returns the shard of a series with routing hash h among
+// shards (a power of two): what Ring.Shard answers for a ring of that
+// many shards.
+func ShardOf(h uint64, shards int) int { return int(h & uint64(shards-1)) }

@@ -49,6 +49,10 @@ type BackendInfo struct {
 	URL     string    `json:"url"`
 	Created time.Time `json:"created"`
 	Shards  int       `json:"shards"`
+	// ShardKey is the --shard_key series are routed among the shards
+	// by ("series" or "metric"); empty in files older than the field
+	// (read as "series", the default).
+	ShardKey string `json:"shard_key,omitempty"`
 }
 
 func backendFile(data, id string) string { return filepath.Join(BackendDir(data, id), "backend.json") }
