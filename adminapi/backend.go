@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prws/prws/deadletter"
+	"github.com/prws/prws/internal/redact"
 	"github.com/prws/prws/router"
 )
 
@@ -28,7 +29,7 @@ func ResolveBackend(arg string, refs []BackendRef) (BackendRef, error) {
 	for i, r := range refs {
 		known[i] = r.ID + " " + r.URL
 	}
-	return BackendRef{}, fmt.Errorf("no backend %s; known: %s", router.Redact(arg), strings.Join(known, ", "))
+	return BackendRef{}, fmt.Errorf("no backend %s; known: %s", redact.URL(arg), strings.Join(known, ", "))
 }
 
 // Loss is what dropping a backend deletes (`prws queues drop` shows it

@@ -8,6 +8,7 @@ import (
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/prometheus/model/relabel"
 
+	"github.com/prws/prws/internal/redact"
 	"github.com/prws/prws/router"
 )
 
@@ -70,15 +71,15 @@ func (b Backend) SameConnection(o Backend) bool {
 func flagBackend(u string) (Backend, error) {
 	id, err := router.BackendID(u)
 	if err != nil {
-		return Backend{}, invalid("--promes: backend %s: %v", router.Redact(u), scrub(err.Error(), u))
+		return Backend{}, invalid("--promes: backend %s: %v", redact.URL(u), redact.InText(err.Error(), u))
 	}
-	return Backend{ID: id, URL: u, Name: router.Redact(u), Protocol: ProtocolV1}, nil
+	return Backend{ID: id, URL: u, Name: redact.URL(u), Protocol: ProtocolV1}, nil
 }
 
 // apply sets b's connection settings from the file backend f.
 func (b *Backend) apply(f FileBackend) {
 	b.URL = f.URL
-	b.Name = router.Redact(f.URL)
+	b.Name = redact.URL(f.URL)
 	b.Protocol = f.Protocol
 	if b.Protocol == "" {
 		b.Protocol = ProtocolV1

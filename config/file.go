@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v2"
 
+	"github.com/prws/prws/internal/redact"
 	"github.com/prws/prws/router"
 )
 
@@ -91,7 +92,7 @@ func ParseFile(data []byte, dir string) (*File, error) {
 			return nil, err
 		}
 		id, _ := router.BackendID(b.URL)
-		name := router.Redact(b.URL)
+		name := redact.URL(b.URL)
 		if prev, dup := seen[id]; dup {
 			return nil, invalid("backends: %s and %s are the same backend", prev, name)
 		}
@@ -111,9 +112,9 @@ func (b *FileBackend) validate(i int, dir string) error {
 	if b.URL == "" {
 		return invalid("backends[%d]: url is required", i)
 	}
-	name := router.Redact(b.URL)
+	name := redact.URL(b.URL)
 	if _, err := router.BackendID(b.URL); err != nil {
-		return invalid("backend %s: url: %v", name, scrub(err.Error(), b.URL))
+		return invalid("backend %s: url: %v", name, redact.InText(err.Error(), b.URL))
 	}
 	switch b.Protocol {
 	case "", "v1", "v2":
@@ -175,12 +176,4 @@ func scrubYAMLError(err error) string {
 		out.WriteString(msg[:i] + "<value>")
 		msg = msg[i+1+j+1:]
 	}
-}
-
-// scrub removes raw from msg.
-func scrub(msg, raw string) string {
-	if raw == "" {
-		return msg
-	}
-	return strings.ReplaceAll(msg, raw, router.Redact(raw))
 }

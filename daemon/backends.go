@@ -19,6 +19,7 @@ import (
 	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/internal/fsutil"
 	"github.com/prws/prws/internal/logthrottle"
+	"github.com/prws/prws/internal/redact"
 	"github.com/prws/prws/queue"
 	"github.com/prws/prws/replay"
 	"github.com/prws/prws/store"
@@ -251,7 +252,7 @@ func (s *backendSink) targets(shards int) []ingest.Target {
 
 // status reports the sink's queues; configured is false for a backend a
 // reload removed (its queues drain but take no new data).
-func (s *backendSink) status(configured bool, sc *scrubber) []adminapi.QueueStatus {
+func (s *backendSink) status(configured bool, sc *redact.Scrubber) []adminapi.QueueStatus {
 	st := s.state.Status()
 	dead := s.dead.Count()
 	cur, _ := s.current()
@@ -261,7 +262,7 @@ func (s *backendSink) status(configured bool, sc *scrubber) []adminapi.QueueStat
 		ws := q.w.Load().Status()
 		qs.Backend, qs.BackendID, qs.Shard = cur.Name, s.backend.ID, q.shard
 		qs.Configured, qs.Routed, qs.Up = configured, configured && q.routed, st.Up
-		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.scrub(st.LastError), st.LastErrorTime, ws.SendRate
+		qs.LastError, qs.LastErrorTime, qs.SendRate = sc.Text(st.LastError), st.LastErrorTime, ws.SendRate
 		qs.LastSuccessTime = st.LastSuccessTime
 		qs.DeadLetters, qs.Source, qs.SendLimit = dead, "daemon", s.limit.SamplesPerSecond()
 		out = append(out, qs)

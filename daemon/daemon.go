@@ -21,6 +21,7 @@ import (
 	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/internal/fsutil"
 	"github.com/prws/prws/internal/lockfile"
+	"github.com/prws/prws/internal/redact"
 	"github.com/prws/prws/queue"
 	"github.com/prws/prws/replay"
 	"github.com/prws/prws/store"
@@ -35,7 +36,7 @@ type Daemon struct {
 	cfg          config.Config // flags; never changes
 	tenantHeader string        // effective tenant header; a reload may not change it
 	log          *slog.Logger  // scrubs secrets
-	secrets      *scrubber
+	secrets      *redact.Scrubber
 	reg          *prometheus.Registry
 
 	lock  *lockfile.Lock
@@ -66,12 +67,12 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 	if err := web.Validate(cfg.WebConfigFile); err != nil {
 		return nil, fmt.Errorf("%w: --web.config.file: %w", config.ErrInvalid, err)
 	}
-	sc := newScrubber()
-	sc.add(settings.Backends)
+	sc := redact.NewScrubber()
+	sc.Add(backendsSecrets(settings.Backends)...)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo(version))
 	d = &Daemon{cfg: cfg, tenantHeader: settings.TenantHeader, secrets: sc, reg: reg, version: version,
-		log: slog.New(scrubHandler{next: log.Handler(), s: sc}), all: map[string]*backendSink{}}
+		log: slog.New(redact.NewHandler(log.Handler(), sc)), all: map[string]*backendSink{}}
 	opened := d // d itself is nil by the time a failed return runs the defer
 	defer func() {
 		if err != nil {

@@ -91,7 +91,7 @@ func (d *Daemon) Reload() error {
 	err := d.reload()
 	d.metrics.reload.record(err == nil, time.Now())
 	if err != nil {
-		if msg := d.secrets.scrub(err.Error()); msg != err.Error() {
+		if msg := d.secrets.Text(err.Error()); msg != err.Error() {
 			err = errors.New(msg)
 		}
 		d.log.Error("configuration reload failed; the running configuration stays", "err", err)
@@ -115,7 +115,7 @@ func (d *Daemon) reload() error {
 		return fmt.Errorf("%w: the tenant header changed from %q to %q; that takes a restart",
 			config.ErrInvalid, d.tenantHeader, s.TenantHeader)
 	}
-	d.secrets.add(s.Backends)
+	d.secrets.Add(backendsSecrets(s.Backends)...)
 	plan, err := d.plan(s.Backends)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/prws/prws/deadletter"
 	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/internal/fsutil"
+	"github.com/prws/prws/internal/redact"
 	"github.com/prws/prws/router"
 	"github.com/prws/prws/store"
 )
@@ -144,7 +145,7 @@ func MoveBackend(data string, from adminapi.BackendRef, newURL string) (adminapi
 	if err != nil {
 		return adminapi.BackendRef{}, err
 	}
-	to := adminapi.BackendRef{ID: id, URL: router.Redact(newURL)}
+	to := adminapi.BackendRef{ID: id, URL: redact.URL(newURL)}
 	if id == from.ID {
 		return to, fmt.Errorf("%s and %s are the same backend (id %s): nothing to move", from.URL, to.URL, id)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/deadletter"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/redact"
 	"github.com/prws/prws/queue"
 	"github.com/prws/prws/router"
 )
@@ -45,7 +46,7 @@ func addBackend(t *testing.T, data, url string, samples int) adminapi.BackendRef
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := adminapi.BackendRef{ID: id, URL: router.Redact(url)}
+	ref := adminapi.BackendRef{ID: id, URL: redact.URL(url)}
 	if err := datadir.WriteBackendInfo(data, datadir.BackendInfo{ID: id, URL: ref.URL, Created: time.Now(), Shards: 1}); err != nil {
 		t.Fatal(err)
 	}

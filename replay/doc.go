@@ -58,7 +58,7 @@
 // interrupts the acknowledgement of a dead-lettered batch, the next start
 // dead-letters it a second time.
 //
-// URLs are redacted (RedactURL) before they reach logs, metrics, errors
+// URLs are redacted (internal/redact) before they reach logs, metrics, errors
 // or Status; backend names given in Endpoint.Name are trusted to be
 // redacted already.
 package replay

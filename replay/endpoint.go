@@ -2,8 +2,9 @@ package replay
 
 import (
 	"net/http"
-	"net/url"
 	"time"
+
+	"github.com/prws/prws/internal/redact"
 )
 
 // DefaultTimeout is the per-request timeout (--remote_write_timeout).
@@ -14,7 +15,7 @@ const DefaultTimeout = 5 * time.Second
 // to it.
 type Endpoint struct {
 	// Name identifies the backend in logs, metrics and Status. It must
-	// not contain credentials. Default RedactURL(URL).
+	// not contain credentials. Default redact.URL(URL).
 	Name string
 	// URL is the remote-write URL, credentials included if any.
 	URL string
@@ -51,7 +52,7 @@ type Endpoint struct {
 func (e *Endpoint) withDefaults() (Endpoint, bool) {
 	c := *e
 	if c.Name == "" {
-		c.Name = RedactURL(c.URL)
+		c.Name = redact.URL(c.URL)
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
@@ -66,28 +67,4 @@ func (e *Endpoint) withDefaults() (Endpoint, bool) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	c.Client = &http.Client{Transport: tr, Timeout: c.Timeout}
 	return c, true
-}
-
-// RedactURL returns raw fit for logs and metrics: the password and every
-// query value are replaced by "xxxxx" and the fragment is dropped. An
-// unparseable URL yields "invalid-url", never the raw text.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "invalid-url"
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{"xxxxx"}
-		}
-		u.RawQuery = q.Encode()
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.String()
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/prws/prws/internal/redact"
 )
 
 // ErrBadURL is returned by BackendID for a URL that cannot name a
@@ -37,18 +39,18 @@ func BackendID(rawURL string) (string, error) {
 
 // NormalizeURL returns the normalized form of a backend URL that BackendID
 // hashes. It keeps the query, so the result may hold secrets: pass it
-// through Redact before showing it. Errors wrap ErrBadURL.
+// through redact.URL before showing it. Errors wrap ErrBadURL.
 func NormalizeURL(rawURL string) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s cannot be parsed", ErrBadURL, Redact(rawURL))
+		return "", fmt.Errorf("%w: %s cannot be parsed", ErrBadURL, redact.URL(rawURL))
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "https" {
-		return "", fmt.Errorf("%w: %s: scheme must be http or https", ErrBadURL, Redact(rawURL))
+		return "", fmt.Errorf("%w: %s: scheme must be http or https", ErrBadURL, redact.URL(rawURL))
 	}
 	if u.Opaque != "" || u.Hostname() == "" {
-		return "", fmt.Errorf("%w: %s: no host", ErrBadURL, Redact(rawURL))
+		return "", fmt.Errorf("%w: %s: no host", ErrBadURL, redact.URL(rawURL))
 	}
 	n := url.URL{
 		Scheme:   scheme,

@@ -41,6 +41,6 @@
 // # Identity
 //
 // BackendID gives a backend URL a stable, fixed-width identity (used as the
-// queue directory name) that does not change with credentials; Redact makes
-// a URL safe for logs, metrics, errors and the state file.
+// queue directory name) that does not change with credentials. Making a
+// URL safe to show is internal/redact's job, not the router's.
 package router

@@ -8,7 +8,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
-	"github.com/prws/prws/router"
+	"github.com/prws/prws/internal/redact"
 )
 
 // ErrNotFound is returned by DeleteBackend for an id that is not registered.
@@ -40,7 +40,7 @@ func (s *Store) PutBackend(rec BackendRecord) error {
 		return errors.New("store: PutBackend: empty backend id")
 	}
 	if rec.URL != "" {
-		rec.URL = router.Redact(rec.URL)
+		rec.URL = redact.URL(rec.URL)
 	}
 	now := s.opts.Now()
 	if rec.LastSeen.IsZero() {

@@ -1,4 +1,4 @@
-package router
+package redact
 
 import (
 	"strings"
@@ -19,17 +19,29 @@ func TestRedact(t *testing.T) {
 		{"http://tsdb/w?b=2&a=1&b=3", "http://tsdb/w?b=2&a=1&b=3"},
 		{"http://u:p@tsdb/w?token=t#frag", "http://u:xxxxx@tsdb/w?token=xxxxx#frag"},
 	} {
-		if got := Redact(tc.in); got != tc.want {
-			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := URL(tc.in); got != tc.want {
+			t.Errorf("URL(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
 
 func TestRedactUnparseableNeverEchoes(t *testing.T) {
 	for _, in := range []string{"http://user:s3cret@%zz/", "http://[::1/s3cret", "\x7fs3cret"} {
-		got := Redact(in)
+		got := URL(in)
 		if got != "<unparseable url>" || strings.Contains(got, "s3cret") {
-			t.Errorf("Redact(%q) = %q, want <unparseable url>", in, got)
+			t.Errorf("URL(%q) = %q, want <unparseable url>", in, got)
 		}
+	}
+}
+
+func TestSecretNameAndInText(t *testing.T) {
+	for name, want := range map[string]bool{"X-Api-Key": true, "Cookie": true, "Authorization": true, "X-Org": false, "tenant": false} {
+		if SecretName(name) != want {
+			t.Errorf("SecretName(%q) = %v", name, !want)
+		}
+	}
+	raw := "http://u:hunter2@a/w?token=t0k"
+	if got := InText("parse "+raw+": bad", raw); strings.Contains(got, "hunter2") || strings.Contains(got, "t0k") {
+		t.Errorf("InText leaks: %s", got)
 	}
 }
