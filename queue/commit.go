@@ -79,16 +79,16 @@ func (q *Queue) Submit(recs []Record, done chan<- error) {
 }
 
 // admitLocked decides whether a Submit may join the forming group. A
-// retired log is reopened here, so a Submit after a failed reopen retries
-// it.
+// Submit on a retired log fails at once with the reason and wakes the
+// writer, which tries to reopen it (reopen): a Submit never waits for the
+// repair's read of the whole backlog.
 func (q *Queue) admitLocked() error {
 	if q.closed {
 		return ErrClosed
 	}
 	if q.brokenErr != nil {
-		if err := q.reopenLocked(); err != nil {
-			return fmt.Errorf("queue %s: log unavailable: %w", q.opts.Name, err)
-		}
+		signal(q.kick)
+		return fmt.Errorf("queue %s: log unavailable: %w", q.opts.Name, q.brokenErr)
 	}
 	if max := q.opts.MaxBytes; max > 0 && q.diskBytes.Load()+int64(q.next.bytes) >= max {
 		return fmt.Errorf("queue %s: %w (budget %d bytes)", q.opts.Name, ErrFull, max)
@@ -138,6 +138,9 @@ func (q *Queue) writer() {
 			}
 			return
 		}
+		if q.broken() {
+			q.reopen()
+		}
 		for q.commitNext(&spare) {
 		}
 	}
@@ -184,7 +187,9 @@ func (q *Queue) finish(g *group, used *wal.Log, err error) {
 		failed = q.retireLocked(err, used)
 	}
 	q.mu.Unlock()
-	if err == nil {
+	if err != nil {
+		q.reopen() // before answering: a Submit after this one finds the log back
+	} else {
 		q.m.group.Observe(float64(len(g.waiters)))
 		q.m.records.Add(float64(g.records))
 		q.m.samples.Add(float64(g.samples))

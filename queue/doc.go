@@ -37,8 +37,31 @@
 // group is being fsynced form the next group: one writer goroutine per
 // queue writes a whole group with one wal.WriteBatch (one fsync) and only
 // then reports success to every submitter. A write or fsync error fails the
-// group (and the one forming), retires the wal instance and reopens it
-// from disk; a wal that saw an error is never written again.
+// group (and the one forming) and retires the wal instance; a wal that saw
+// an error is never written again. The writer goroutine then reopens the
+// log from disk (repair, open, bounds: a read of the whole backlog)
+// without holding mu, so meanwhile a Submit fails at once with the error
+// instead of waiting; a failed reopen is tried again when the next Submit
+// wakes the writer.
+//
+// # Locks
+//
+// A Queue has six mutexes. When two are held together they are taken in
+// this order, top first (a TryLock may break the order: it never waits):
+//
+//	budget.dropMu  serialises DropOldest's makeRoom calls
+//	budget.formMu  held by Consumer.NextBatch for the whole call; makeRoom only tries it
+//	truncMu        one truncation, drop or log reopen at a time; lastTrunc
+//	curMu          the replay cursor: cur, saved, cumAcked, cursor file, budget.kept
+//	mu             the commit state: forming group, next index, durable, brokenErr, closed
+//	readMu         every use of wlog but the writer's WriteBatch (the wal's segment cache)
+//	skipLog.mu     the corrupt-record log's rate limit; a leaf, taken alone
+//
+// mu is the submit lock: Submit holds it only to encode its records into
+// the forming group, and nothing that reads the backlog (repair, reopen,
+// truncation, drop measurement, Stats' oldest record) runs under it. wlog
+// is assigned only with both mu and readMu held, so either suffices to
+// read it.
 //
 // # Durable names
 //

@@ -41,7 +41,7 @@ type Queue struct {
 	log  *slog.Logger
 	m    queueMetrics
 
-	// mu guards the commit state below. Lock order: mu, then readMu.
+	// mu guards the commit state below. Lock order: doc.go (# Locks).
 	mu         sync.Mutex
 	next       *group // group being formed
 	nextIndex  uint64 // index the next submitted record gets
