@@ -46,7 +46,8 @@
 //
 // # Locks
 //
-// A Queue has six mutexes. When two are held together they are taken in
+// A Queue has six mutexes, plus the corrupt-record log's. When two are
+// held together they are taken in
 // this order, top first (a TryLock may break the order: it never waits):
 //
 //	budget.dropMu  serialises DropOldest's makeRoom calls
