@@ -47,8 +47,8 @@
 // # Locks
 //
 // A Queue has six mutexes, plus the corrupt-record log's. When two are
-// held together they are taken in
-// this order, top first (a TryLock may break the order: it never waits):
+// held together they are taken in this order, top first (a TryLock may
+// break the order: it never waits):
 //
 //	budget.dropMu  serialises DropOldest's makeRoom calls
 //	budget.formMu  held by Consumer.NextBatch for the whole call; makeRoom only tries it
