@@ -114,7 +114,7 @@ func TestSigtermBacklog(t *testing.T) {
 	}
 	exitAfter := time.Since(sig)
 	b.set(nil)
-	p = startProc(t, listen, args...)
+	startProc(t, listen, args...)
 	w.drain(t, l, 30*time.Second, r)
 	l.checkUnexpected(t)
 	r.Note = fmt.Sprintf("exit %d after %v; first refusal after %v; probe answers %v (0 = connection refused); %d requests acked",

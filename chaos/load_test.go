@@ -34,14 +34,13 @@ type loadGen struct {
 	client  *http.Client
 	next    atomic.Int64
 
-	mu     sync.Mutex // guards the fields below
-	acked  []int64
-	ackAt  map[int64]time.Time
-	lat    []time.Duration // latency of acknowledged requests
-	latOf  map[int64]time.Duration
-	codes  map[int]int // answers; 0 = transport error
-	bad    []string    // unexpected answers (status and message)
-	ret429 int
+	mu    sync.Mutex // guards the fields below
+	acked []int64
+	ackAt map[int64]time.Time
+	lat   []time.Duration // latency of acknowledged requests
+	latOf map[int64]time.Duration
+	codes map[int]int // answers; 0 = transport error
+	bad   []string    // unexpected answers (status and message)
 }
 
 func newLoad(url string, nSeries, perReq int) *loadGen {
@@ -139,21 +138,6 @@ func (l *loadGen) run(workers int, pause time.Duration) (stop func()) {
 	}
 	var once sync.Once
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
-}
-
-// ackedSamples returns the number of acknowledged samples.
-func (l *loadGen) ackedSamples() int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return int64(len(l.acked) * l.perReq)
-}
-
-// p99 returns the 99th percentile acknowledgment latency.
-func (l *loadGen) p99() time.Duration {
-	l.mu.Lock()
-	lat := slices.Clone(l.lat)
-	l.mu.Unlock()
-	return percentile(lat, 0.99)
 }
 
 func percentile(d []time.Duration, q float64) time.Duration {

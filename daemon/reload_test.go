@@ -116,7 +116,6 @@ func TestRefusedReloadChangesNothing(t *testing.T) {
 	const a = "http://127.0.0.1:1/a/api/v1/write"
 	const b = "http://127.0.0.1:1/b/api/v1/write"
 	d, file := startWithFile(t, "backends:\n  - url: "+a+"\n    headers: {X-Gen: '1'}\n  - url: "+b+"\n")
-	before := take(t, d)
 	if gauge(t, d, "prws_build_info") != 1 {
 		t.Error("no prws_build_info")
 	}
@@ -135,7 +134,7 @@ func TestRefusedReloadChangesNothing(t *testing.T) {
 	if err := os.WriteFile(datadir.QueueDir(d.cfg.DataDir, cID, 0), []byte("not a directory"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	before = take(t, d)
+	before := take(t, d)
 	for name, text := range map[string]string{
 		"added backend cannot be opened": "backends:\n  - url: " + a + "\n    headers: {X-Gen: '2'}\n  - url: " + b +
 			"\n  - url: http://127.0.0.1:1/c/api/v1/write\n",

@@ -210,19 +210,6 @@ func lastSegment(t testing.TB, dir string) string {
 	return p[len(p)-1]
 }
 
-// hasPrefix reports whether got starts with exp.
-func hasPrefix(got, exp []string) bool {
-	if len(got) < len(exp) {
-		return false
-	}
-	for i := range exp {
-		if got[i] != exp[i] {
-			return false
-		}
-	}
-	return true
-}
-
 type (
 	walLog   = wal.Log
 	walBatch = wal.Batch

@@ -19,11 +19,6 @@ type repairReport struct {
 	temps          int   // stale *.TEMP files removed
 }
 
-// changed reports whether repair modified anything.
-func (r repairReport) changed() bool {
-	return r.tailCutBytes > 0 || r.rewritten > 0 || r.temps > 0
-}
-
 // repairDir makes dir safe for wal.Open: it removes stale *.TEMP files,
 // rewrites older segments whose entry chain is broken or short (keeping
 // the readable prefix, padding with tombstones so indexes stay
