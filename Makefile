@@ -7,8 +7,11 @@ PKGS      := ./...
 WALFORK   := third_party/tidwall-wal
 KUBE      := deploy/kubernetes
 FUZZTIME  ?= 15s
+# staticcheck, pinned; `go run` fetches and builds it on first use, so a
+# fresh machine needs nothing installed by hand.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build demo run test vet race fmt-check bench fuzz clean
+.PHONY: all build demo run test vet lint race fmt-check bench fuzz clean
 
 all: build
 
@@ -23,13 +26,17 @@ demo: build
 run: build
 	$(BIN) --promes "$(PROMES)" --data-dir ./data
 
-## test: vet, gofmt check, the race-enabled test suite (real-backend tests skip when the servers are not installed) and the Kubernetes manifests' checks (their own module).
-test: vet fmt-check race kube
+## test: vet, staticcheck, gofmt check, the race-enabled test suite (real-backend tests skip when the servers are not installed) and the Kubernetes manifests' checks (their own module).
+test: vet lint fmt-check race kube
 
 vet:
 	$(GO) vet $(PKGS)
 	cd $(WALFORK) && $(GO) vet ./...
 	cd $(KUBE) && $(GO) vet ./...
+
+## lint: staticcheck (pinned in STATICCHECK) over every package, tests included.
+lint:
+	$(STATICCHECK) $(PKGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -130,13 +130,6 @@ type Settings struct {
 	TenantLimits *TenantLimits
 }
 
-// Validate checks c (and reads its --config.file) and returns the
-// backends, in the order of Load. Errors wrap ErrInvalid.
-func (c Config) Validate() ([]Backend, error) {
-	s, err := c.Load()
-	return s.Backends, err
-}
-
 // Load checks every flag, reads and validates --config.file when set and
 // merges the backends (see the package doc for the precedence). It may be
 // called again to reload: flags are the same, the file may have changed.

@@ -128,8 +128,8 @@ func TestLoadFileOnlyAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	cfg := Defaults()
 	cfg.ConfigFile = writeFile(t, dir, "prws.yml", "backends: [{url: 'http://a/w'}]\n")
-	if bs, err := cfg.Validate(); err != nil || len(bs) != 1 {
-		t.Fatalf("file-only config: %v %v", bs, err)
+	if s, err := cfg.Load(); err != nil || len(s.Backends) != 1 {
+		t.Fatalf("file-only config: %v %v", s.Backends, err)
 	}
 	cfg.ReplicaFactor = 2
 	if _, err := cfg.Load(); err == nil || !strings.Contains(err.Error(), "--replica_factor 2 is more than the 1 configured backends") {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -51,13 +50,4 @@ func validLabelName(s string) bool {
 		}
 	}
 	return true
-}
-
-// String renders labels in the flag syntax.
-func LabelsString(ls []Label) string {
-	parts := make([]string, len(ls))
-	for i, l := range ls {
-		parts[i] = fmt.Sprintf("%s=%s", l.Name, l.Value)
-	}
-	return strings.Join(parts, ",")
 }

@@ -114,7 +114,12 @@ func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 			return s, fmt.Errorf("shard %d: %w", shard, err)
 		}
 		sq := &shardQueue{shard: shard, q: q, routed: shard < d.cfg.Shards}
-		sq.w.Store(d.newWorker(s, sq))
+		w, err := d.newWorker(s, sq)
+		if err != nil {
+			_ = q.Close()
+			return s, fmt.Errorf("shard %d: %w", shard, err)
+		}
+		sq.w.Store(w)
 		s.queues = append(s.queues, sq)
 	}
 	return s, nil
@@ -157,7 +162,7 @@ func (d *Daemon) register(b config.Backend) error {
 // newWorker builds the worker of q from s's current settings. Its
 // repeated warnings (a dead-lettered batch, a failed send) are written at
 // most once per 10s each, with the count of the copies in between.
-func (d *Daemon) newWorker(s *backendSink, q *shardQueue) *replay.Worker {
+func (d *Daemon) newWorker(s *backendSink, q *shardQueue) (*replay.Worker, error) {
 	b, client := s.current()
 	ep := &replay.Endpoint{Name: b.Name, URL: b.URL, Client: client, Timeout: d.cfg.RemoteTimeout,
 		Headers: b.Headers, UserAgent: "prws/" + d.version, Protocol: replay.Protocol(b.Protocol)}
@@ -223,8 +228,14 @@ func (s *backendSink) start() {
 
 func (s *backendSink) stop(ctx context.Context, log *slog.Logger) {
 	for _, q := range s.queues {
-		if err := q.w.Load().Stop(ctx); err != nil {
+		w := q.w.Load()
+		if err := w.Stop(ctx); err != nil {
 			log.Warn("replay worker did not stop in time", "backend", s.backend.Name, "shard", q.shard, "err", err)
+			continue
+		}
+		if b, ok := w.Left(); ok {
+			log.Info("unacknowledged batch left queued for the next start", "backend", s.backend.Name,
+				"shard", q.shard, "first", b.First, "last", b.Last, "samples", b.Samples)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prws/prws/config"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/replay"
 )
 
 // workerStopGrace bounds how long a reload waits for the workers of a
@@ -268,9 +269,19 @@ func (d *Daemon) apply(p reloadPlan) {
 func (d *Daemon) restartWorkers(s *backendSink) {
 	ctx, cancel := context.WithTimeout(context.Background(), workerStopGrace)
 	defer cancel()
+	nexts := make([]*replay.Worker, len(s.queues))
+	for i, q := range s.queues {
+		w, err := d.newWorker(s, q)
+		if err != nil {
+			d.log.Error("backend connection settings changed, but its workers could not be rebuilt; the old ones keep sending",
+				"backend", s.backend.Name, "err", err)
+			return
+		}
+		nexts[i] = w
+	}
 	var wg sync.WaitGroup
-	for _, q := range s.queues {
-		old, next := q.w.Load(), d.newWorker(s, q)
+	for i, q := range s.queues {
+		old, next := q.w.Load(), nexts[i]
 		q.w.Store(next)
 		wg.Go(func() {
 			if err := old.Stop(ctx); err != nil {

@@ -40,11 +40,6 @@ type Log struct {
 	last int64      // highest name number handed out or found at Open
 }
 
-// Dir returns the dead-letter directory of a backend inside a data dir.
-func Dir(dataDir, backendID string) string {
-	return filepath.Join(dataDir, "deadletter", backendID)
-}
-
 // Open opens the dead-letter log in dir, creating the directory when
 // missing (durably: dir and its parent have their names fsynced into
 // their parents) and deleting temporary files a crash left behind.

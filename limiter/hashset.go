@@ -77,9 +77,6 @@ func (s *hashSet) grow() {
 	}
 }
 
-// len returns the number of elements.
-func (s *hashSet) len() int { return s.n }
-
 // reset empties the set and keeps its table for the next window, whose
 // cardinality is usually close to the last one's.
 func (s *hashSet) reset() {

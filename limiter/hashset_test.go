@@ -46,3 +46,6 @@ func TestHashSetLoadAndReset(t *testing.T) {
 		t.Fatalf("reset: len %d has(5) %v slots %d", s.len(), s.has(5), len(s.slots))
 	}
 }
+
+// len returns the number of elements.
+func (s *hashSet) len() int { return s.n }

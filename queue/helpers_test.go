@@ -217,3 +217,8 @@ type (
 
 // yield lets other goroutines run.
 func yield() { runtime.Gosched() }
+
+// segmentName is the wal's file name for a segment starting at index.
+func segmentName(index uint64) string {
+	return fmt.Sprintf("%020d", index)
+}

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"encoding/binary"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,11 +15,6 @@ type segFile struct {
 	index uint64 // first index, from the file name
 	path  string
 	size  int64
-}
-
-// segmentName is the wal's file name for a segment starting at index.
-func segmentName(index uint64) string {
-	return fmt.Sprintf("%020d", index)
 }
 
 // parseSegmentName returns the first index and suffix ("", ".START" or

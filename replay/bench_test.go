@@ -50,7 +50,7 @@ func BenchmarkDeliver(b *testing.B) {
 	}
 	batch.Snappy = snappy.Encode(nil, raw)
 	src := &loopSource{b: batch, limit: b.N, done: make(chan struct{})}
-	w := NewWorker(&Endpoint{URL: srv.URL}, src, Options{})
+	w := mustWorker(&Endpoint{URL: srv.URL}, src, Options{})
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -114,10 +114,6 @@ func (w *Worker) onDeadLetter(b queue.Batch, res Result) {
 // disk) until it succeeds: the batch is acknowledged only once parked.
 // False when ctx ended first.
 func (w *Worker) park(ctx context.Context, b queue.Batch, res Result) bool {
-	if w.opts.DeadLetters == nil {
-		w.log.Error("no dead-letter log configured; refused batch discarded", "first", b.First, "last", b.Last)
-		return true
-	}
 	body, err := b.AppendBody(nil)
 	if err != nil {
 		w.log.Error("dead letter keeps only the records that decompress", "err", err)

@@ -42,3 +42,8 @@ func RetryAfter(err error) time.Duration {
 	}
 	return 0
 }
+
+// ErrNoDeadLetters is returned by NewWorker for Options without
+// DeadLetters: a worker must have somewhere durable to put the batches a
+// backend refuses for good, or it would have to discard them.
+var ErrNoDeadLetters = errors.New("replay: Options.DeadLetters is required")

@@ -34,8 +34,8 @@ const (
 	DefaultTenantHeader = "X-Scope-OrgID"
 )
 
-// Options configures a Worker. The zero value works; NewWorker applies
-// defaults to a private copy.
+// Options configures a Worker. Every field but DeadLetters has a
+// default, which NewWorker applies to a private copy.
 type Options struct {
 	// Shard is the shard this worker serves; a metric label.
 	Shard int
@@ -57,8 +57,9 @@ type Options struct {
 	State *BackendState
 	// Metrics default to an unregistered set.
 	Metrics *Metrics
-	// DeadLetters receives refused batches. When nil a refused batch is
-	// logged, counted and discarded; the daemon always sets it.
+	// DeadLetters receives refused batches. Required: NewWorker returns
+	// ErrNoDeadLetters without it, as a refused batch is acknowledged
+	// only once it is stored there.
 	DeadLetters DeadLetterSink
 	// Logger defaults to discarding. The worker adds the backend and
 	// shard attributes itself.

@@ -87,7 +87,7 @@ func TestRealQueueDrainsInOrderWithDeadLetter(t *testing.T) {
 	defer q.Close()
 	be := newBackend(t, status(500, ""), status(400, "bad sample"), status(503, ""))
 	dl, _ := deadletter.Open(t.TempDir())
-	w := NewWorker(&Endpoint{URL: be.srv.URL}, q, Options{
+	w := mustWorker(&Endpoint{URL: be.srv.URL}, q, Options{
 		BatchSamples: 6, MinWait: time.Millisecond, MaxWait: time.Millisecond, DeadLetters: dl,
 	})
 	w.Start()
@@ -118,7 +118,7 @@ func TestRealQueueStopAndReopenResendsSameBatch(t *testing.T) {
 	var be *backend
 	be = newBackend(t, func(w http.ResponseWriter, r *http.Request) { be.hang(w, r) })
 	opts := Options{BatchSamples: 4, MinWait: time.Millisecond, MaxWait: time.Millisecond}
-	w := NewWorker(&Endpoint{URL: be.srv.URL, Timeout: time.Hour}, q, opts)
+	w := mustWorker(&Endpoint{URL: be.srv.URL, Timeout: time.Hour}, q, opts)
 	w.Start()
 	<-be.entered
 	if err := w.Stop(context.Background()); err != nil {
@@ -130,7 +130,7 @@ func TestRealQueueStopAndReopenResendsSameBatch(t *testing.T) {
 	}
 	q = openQueue(t, dir, 0)
 	defer q.Close()
-	w = NewWorker(&Endpoint{URL: be.srv.URL}, q, opts)
+	w = mustWorker(&Endpoint{URL: be.srv.URL}, q, opts)
 	w.Start()
 	waitDrained(t, q)
 	if err := w.Stop(context.Background()); err != nil {

@@ -60,7 +60,7 @@ func TestSendCapDrainRate(t *testing.T) {
 	start := clock.Now()
 	reg := prometheus.NewRegistry()
 	lim := NewSendLimiter("b", capPerSec, 0, 5000, NewRateMetrics(reg))
-	w := NewWorker(&Endpoint{Name: "b", URL: be.srv.URL}, q, Options{
+	w := mustWorker(&Endpoint{Name: "b", URL: be.srv.URL}, q, Options{
 		BatchSamples: 5000, Limiter: lim, Now: clock.Now, Sleep: clock.Sleep,
 	})
 	w.Start()
@@ -99,7 +99,7 @@ func TestSendCapRealClock(t *testing.T) {
 		q := backlogQueue(t, 500, total/shards/500)
 		defer q.Close()
 		qs = append(qs, q)
-		ws = append(ws, NewWorker(&Endpoint{Name: "b", URL: be.srv.URL}, q, Options{BatchSamples: 5000, Limiter: lim}))
+		ws = append(ws, mustWorker(&Endpoint{Name: "b", URL: be.srv.URL}, q, Options{BatchSamples: 5000, Limiter: lim}))
 	}
 	start := time.Now()
 	for _, w := range ws {

@@ -36,8 +36,12 @@ type Worker struct {
 }
 
 // NewWorker returns a worker that sends src's batches to ep. ep and opts
-// are copied; neither is modified. It does no I/O.
-func NewWorker(ep *Endpoint, src Source, opts Options) *Worker {
+// are copied; neither is modified. It does no I/O. It fails only with
+// ErrNoDeadLetters, when opts.DeadLetters is nil.
+func NewWorker(ep *Endpoint, src Source, opts Options) (*Worker, error) {
+	if opts.DeadLetters == nil {
+		return nil, ErrNoDeadLetters
+	}
 	e, own := ep.withDefaults()
 	o := opts.withDefaults(e.Name)
 	w := &Worker{
@@ -50,7 +54,7 @@ func NewWorker(ep *Endpoint, src Source, opts Options) *Worker {
 		w.urlErr = fmt.Errorf("replay: invalid URL for backend %s", e.Name)
 	}
 	w.m.setUp(o.State.Up())
-	return w
+	return w, nil
 }
 
 // Start launches the worker's goroutine and returns at once. Calls after

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func newHarness(t *testing.T, be *backend, src *fakeSource, edit func(*Endpoint,
 	if edit != nil {
 		edit(&h.ep, &h.opts)
 	}
-	h.w = NewWorker(&h.ep, src, h.opts)
+	h.w = mustWorker(&h.ep, src, h.opts)
 	t.Cleanup(func() { _ = h.w.Stop(context.Background()) })
 	h.w.Start()
 	return h
@@ -155,7 +156,7 @@ func TestStopDuringHangingRequest(t *testing.T) {
 	}
 	// The next start sends the same batch again.
 	src.rewind()
-	w2 := NewWorker(&h.ep, src, h.opts)
+	w2 := mustWorker(&h.ep, src, h.opts)
 	w2.Start()
 	defer w2.Stop(context.Background())
 	if acks := src.waitAcks(t, 1); acks[0].First != b0.First {
@@ -164,7 +165,7 @@ func TestStopDuringHangingRequest(t *testing.T) {
 }
 
 func TestStopIdempotentAndBeforeStart(t *testing.T) {
-	w := NewWorker(&Endpoint{URL: "http://127.0.0.1:1/"}, newFakeSource(), Options{})
+	w := mustWorker(&Endpoint{URL: "http://127.0.0.1:1/"}, newFakeSource(), Options{})
 	if err := w.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +237,7 @@ func TestNoCredentialsInStatusOrLogs(t *testing.T) {
 	src := newFakeSource(makeBatch(t, 0, ""))
 	logs := &logRecords{}
 	sl := &sleeps{}
-	w := NewWorker(&Endpoint{URL: url}, src, Options{Sleep: sl.sleep, Logger: slog.New(logs), RetryTimes: 1})
+	w := mustWorker(&Endpoint{URL: url}, src, Options{Sleep: sl.sleep, Logger: slog.New(logs), RetryTimes: 1})
 	w.Start()
 	for range 1000 {
 		if ws, _ := sl.snapshot(); len(ws) >= 2 {
@@ -276,7 +277,7 @@ func (s stuckSource) Ack(queue.Batch) error { return nil }
 
 func TestStopBoundedBySourceThatIgnoresCancel(t *testing.T) {
 	src := stuckSource{release: make(chan struct{})}
-	w := NewWorker(&Endpoint{URL: "http://127.0.0.1:1/"}, src, Options{})
+	w := mustWorker(&Endpoint{URL: "http://127.0.0.1:1/"}, src, Options{})
 	w.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -286,5 +287,38 @@ func TestStopBoundedBySourceThatIgnoresCancel(t *testing.T) {
 	close(src.release)
 	if err := w.Stop(context.Background()); err != nil {
 		t.Fatalf("second Stop = %v", err)
+	}
+}
+
+// memSink keeps dead letters in memory.
+type memSink struct {
+	mu      sync.Mutex
+	entries []deadletter.Entry
+}
+
+func (s *memSink) Write(e deadletter.Entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.Body = append([]byte(nil), e.Body...)
+	s.entries = append(s.entries, e)
+	return nil
+}
+
+// mustWorker is NewWorker for tests; refused batches go to a memSink
+// unless opts has DeadLetters.
+func mustWorker(ep *Endpoint, src Source, opts Options) *Worker {
+	if opts.DeadLetters == nil {
+		opts.DeadLetters = &memSink{}
+	}
+	w, err := NewWorker(ep, src, opts)
+	if err != nil {
+		panic(err) // DeadLetters is set: NewWorker cannot fail
+	}
+	return w
+}
+
+func TestNewWorkerRequiresDeadLetters(t *testing.T) {
+	if w, err := NewWorker(&Endpoint{URL: "http://127.0.0.1:1/"}, newFakeSource(), Options{}); !errors.Is(err, ErrNoDeadLetters) || w != nil {
+		t.Fatalf("NewWorker without DeadLetters: %v, %v", w, err)
 	}
 }

@@ -120,6 +120,3 @@ func (b *Backoff) jitter(step time.Duration) time.Duration {
 
 // Reset starts the sequence again from Min; call it after a success.
 func (b *Backoff) Reset() { b.attempt = 0 }
-
-// Attempts reports how many waits were handed out since the last Reset.
-func (b *Backoff) Attempts() int { return b.attempt }

@@ -118,12 +118,6 @@ func heldError(path string) error {
 	return e
 }
 
-// Info returns the record this Lock wrote, defaults filled in.
-func (l *Lock) Info() Info { return l.info }
-
-// Path returns the path of the lock file.
-func (l *Lock) Path() string { return l.path }
-
 // Release drops the lock. The record stays in the file (Read then reports
 // it as not held). Calling Release again is a no-op returning nil.
 func (l *Lock) Release() error {

@@ -26,9 +26,9 @@ func mustAcquire(t *testing.T, dir string, info Info) *Lock {
 func TestAcquireWritesInfoAndReadSeesHolder(t *testing.T) {
 	dir := t.TempDir()
 	started := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	l := mustAcquire(t, dir, Info{Listen: "127.0.0.1:9091", Started: started})
-	if l.Info().PID != os.Getpid() || l.Path() != filepath.Join(dir, "LOCK") {
-		t.Fatalf("Info() = %+v, Path() = %s", l.Info(), l.Path())
+	mustAcquire(t, dir, Info{Listen: "127.0.0.1:9091", Started: started})
+	if _, err := os.Stat(filepath.Join(dir, "LOCK")); err != nil {
+		t.Fatalf("no LOCK file: %v", err)
 	}
 	info, held, err := Read(dir)
 	if err != nil || !held {
@@ -69,8 +69,8 @@ func TestReleaseThenReacquire(t *testing.T) {
 	if err != nil || held || info.Listen != "a:1" {
 		t.Fatalf("after Release: info=%+v held=%v err=%v; want the stale record, not held", info, held, err)
 	}
-	l2 := mustAcquire(t, dir, Info{Listen: "b:2"})
-	if info, held, _ := Read(dir); !held || info.Listen != "b:2" || l2.Info().Listen != "b:2" {
+	mustAcquire(t, dir, Info{Listen: "b:2"})
+	if info, held, _ := Read(dir); !held || info.Listen != "b:2" {
 		t.Fatalf("after reacquire: %+v held=%v", info, held)
 	}
 }
