@@ -42,7 +42,7 @@ func encodeSigned(t testing.TB, s prompb.TimeSeries) []byte {
 	for _, smp := range s.Samples {
 		b := binary.AppendUvarint(nil, 1<<3|1) // value, fixed64
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(smp.Value))
-		b = binary.AppendUvarint(b, 2<<3|0) // timestamp, varint
+		b = binary.AppendUvarint(b, 2<<3) // timestamp, varint (wire type 0)
 		b = binary.AppendUvarint(b, uint64(smp.Timestamp))
 		ts = appendBytesField(ts, 2, b)
 	}
