@@ -16,6 +16,7 @@ import (
 	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
 
+	"github.com/prws/prws/internal/testenv"
 	"github.com/prws/prws/router"
 )
 
@@ -161,23 +162,7 @@ func (l *loadGen) checkUnexpected(t *testing.T) {
 
 // post sends one remote-write 1.0 request.
 func post(c *http.Client, url string, body []byte, hdr map[string]string) (int, string) {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err.Error()
-	}
-	req.Header.Set("Content-Encoding", "snappy")
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	return resp.StatusCode, string(msg)
+	return testenv.PostWrite(c, url, body, hdr)
 }
 
 // world is the backends of one scenario and where each series routes.

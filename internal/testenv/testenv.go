@@ -1,7 +1,8 @@
 // Package testenv holds helpers shared by the prws end-to-end, chaos and
 // real-server tests: building the prws binary, picking a free loopback
-// address, running a process in its own process group, and polling until a
-// condition holds.
+// address, running a process in its own process group, running an
+// in-process daemon (StartDaemon), sending a remote-write request
+// (PostWrite), and polling until a condition holds.
 //
 // It is for tests only; nothing outside *_test.go files should import it.
 package testenv
