@@ -47,23 +47,7 @@ func startWrapped(t *testing.T, listen string, wrap []string, args ...string) *p
 
 // waitReady polls /-/ready until 200, the process exits or limit passes.
 func (p *proc) waitReady(limit time.Duration) bool {
-	c := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if resp, err := c.Get("http://" + p.listen + "/-/ready"); err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return true
-			}
-		}
-		select {
-		case <-p.Done():
-			return false
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return false
+	return testenv.WaitReady(p.listen, p.Proc, limit)
 }
 
 // exited waits up to limit for the process to exit and returns its exit

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net/http"
 	"syscall"
 	"testing"
 	"time"
@@ -24,25 +23,10 @@ func startBinary(t *testing.T, listen string, args ...string) *proc {
 	}
 	p := &proc{url: "http://" + listen + "/api/v1/receive"}
 	p.Proc = testenv.StartProc(t, bin, append([]string{"run", "--listen", listen}, args...)...)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get("http://" + listen + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-p.Done():
-			t.Fatalf("prws exited during start-up:\n%s", p.Log.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prws not ready after 15s:\n%s", p.Log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testenv.WaitReady(listen, p.Proc, 15*time.Second) {
+		t.Fatalf("prws not ready within 15s (or exited during start-up):\n%s", p.Log.String())
 	}
+	return p
 }
 
 // term sends SIGTERM and waits (bounded) for a clean exit.
