@@ -138,7 +138,7 @@ func (q *Queue) writer() {
 			}
 			return
 		}
-		if q.broken() {
+		if q.retired.Load() {
 			q.reopen()
 		}
 		for q.commitNext(&spare) {

@@ -48,7 +48,7 @@ type Queue struct {
 	cumNext    uint64 // cumulative samples through nextIndex-1
 	durable    uint64 // last fsynced index
 	cumDurable uint64 // cumulative samples through durable
-	brokenErr  error  // set when the log was retired and reopening failed
+	brokenErr  error  // why the log is retired; nil once reopened
 	closed     bool
 	scratch    []byte                           // envelope encoding buffer
 	writeBatch func(*wal.Log, *wal.Batch) error // replaced by fault-injection tests
@@ -78,6 +78,7 @@ type Queue struct {
 	budget    budgetState   // DropOldest coordination with the Consumer; budget.go
 	fsyncs    atomic.Uint64 // group commits since open
 	diskBytes atomic.Int64  // approximate bytes of segment files
+	retired   atomic.Bool   // brokenErr != nil, for the writer to check without mu
 
 	kick     chan struct{} // wakes the writer; capacity 1
 	appended chan struct{} // wakes NextBatch; capacity 1

@@ -27,6 +27,7 @@ func (q *Queue) retireLocked(cause error, used *wal.Log) []chan<- error {
 	q.wlog = nil
 	q.readMu.Unlock()
 	q.brokenErr = cause
+	q.retired.Store(true)
 	signal(q.kick) // the writer reopens
 	return failed
 }
@@ -99,6 +100,7 @@ func (q *Queue) installLocked(r reread) {
 	q.wlog = r.l
 	q.readMu.Unlock()
 	q.brokenErr = nil
+	q.retired.Store(false)
 	q.nextIndex, q.durable = r.last+1, r.last
 	q.cumNext, q.cumDurable = r.cum, r.cum
 	q.diskBytes.Store(r.bytes)
