@@ -32,6 +32,11 @@
 // Read-only endpoints are always served; --web.config.file authentication
 // applies before either.
 //
+// The endpoints' shapes and paths are package adminapi's; what they do to
+// queues and dead letters (list, replay, purge) is package dataops', the
+// same code `prws` runs on a stopped data dir. The daemon renders no
+// tables: that is the CLI's (package cli).
+//
 // # Logs and metrics
 //
 // Each replay worker logs through a logthrottle handler: a warning that
