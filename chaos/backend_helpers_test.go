@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // behavior decides how a backend answers one request; it returns true when
@@ -110,17 +111,12 @@ func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	raw, err := snappy.Decode(nil, body)
+	wr, err := testenv.DecodeWrite(body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var wr prompb.WriteRequest
-	if err := wr.Unmarshal(raw); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	b.record(&wr, sum)
+	b.record(wr, sum)
 	w.WriteHeader(http.StatusNoContent)
 }
 

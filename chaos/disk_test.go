@@ -3,14 +3,11 @@ package chaos
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,7 +37,7 @@ var damages = []damage{
 	{name: "garbage tail", apply: func(t *testing.T, s []string) {
 		appendBytes(t, s[len(s)-1], []byte{0x83, 0x01, 'g', 'a', 'r', 'b', 'a', 'g', 'e', 0xff, 0, 0, 0, 0, 0, 0})
 	}, log: "cut torn wal tail"},
-	{name: "bit flip in older segment", apply: func(t *testing.T, s []string) { flipInSecondRecord(t, s[0]) },
+	{name: "bit flip in older segment", apply: func(t *testing.T, s []string) { testenv.FlipInSecondRecord(t, s[0]) },
 		lossy: true, corrupt: true, maxLost: func(int64, int) int64 { return 100 }},
 	{name: "deleted middle segment", apply: func(t *testing.T, s []string) {
 		if err := os.Remove(s[len(s)/2]); err != nil {
@@ -77,7 +74,7 @@ func TestOnDiskFaults(t *testing.T) {
 				l.one(p.url) // the tail faults need a non-empty last segment
 			}
 			p.Kill()
-			segs := segments(t, qdir)
+			segs := testenv.Segments(t, qdir)
 			if len(segs) < 4 {
 				t.Fatalf("want >= 4 segments, got %d", len(segs))
 			}
@@ -228,40 +225,8 @@ func TestStateCorrupt(t *testing.T) {
 	}
 }
 
-// segments lists the wal segment files of a queue directory, oldest first.
-func segments(t *testing.T, qdir string) []string {
-	t.Helper()
-	names, err := filepath.Glob(filepath.Join(qdir, "[0-9]*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, n := range names {
-		if len(filepath.Base(n)) == 20 {
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func flipInSecondRecord(t *testing.T, path string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n1, l1 := binary.Uvarint(data)
-	off := l1 + int(n1)
-	n2, l2 := binary.Uvarint(data[off:])
-	data[off+l2+int(n2)/2] ^= 0x10
-	if err := os.WriteFile(path, data, 0o640); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func lastSegmentSize(t *testing.T, qdir string) int64 {
-	segs := segments(t, qdir)
+	segs := testenv.Segments(t, qdir)
 	if len(segs) == 0 {
 		return 0
 	}

@@ -8,9 +8,10 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/prompb"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // recorder is an httptest remote-write backend that decodes every request
@@ -53,17 +54,12 @@ func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	raw, err := snappy.Decode(nil, body)
+	wr, err := testenv.DecodeWrite(body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var wr prompb.WriteRequest
-	if err := wr.Unmarshal(raw); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	r.record(&wr)
+	r.record(wr)
 	w.WriteHeader(http.StatusNoContent)
 }
 

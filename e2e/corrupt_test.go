@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"encoding/binary"
 	"net/http"
 	"os"
-	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
@@ -34,11 +31,11 @@ func TestStartupRepairsQueue(t *testing.T) {
 	in.stop(t)
 
 	id, _ := router.BackendID(b.URL())
-	segs := segments(t, datadir.QueueDir(dir, id, 0))
+	segs := testenv.Segments(t, datadir.QueueDir(dir, id, 0))
 	if len(segs) < 3 {
 		t.Fatalf("want >= 3 segments to corrupt an older one, got %d", len(segs))
 	}
-	flipInSecondRecord(t, segs[0])
+	testenv.FlipInSecondRecord(t, segs[0])
 	appendGarbage(t, segs[len(segs)-1])
 
 	b.setFail(0)
@@ -59,40 +56,6 @@ func TestStartupRepairsQueue(t *testing.T) {
 		if len(ts) != 1 {
 			t.Fatalf("series %s delivered %d times", k, len(ts))
 		}
-	}
-}
-
-// segments lists the wal segment files of a queue directory, oldest first.
-func segments(t *testing.T, qdir string) []string {
-	t.Helper()
-	names, err := filepath.Glob(filepath.Join(qdir, "[0-9]*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, n := range names {
-		if len(filepath.Base(n)) == 20 {
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// flipInSecondRecord flips one bit in the middle of the second entry of
-// a segment (uvarint length + data entries).
-func flipInSecondRecord(t *testing.T, path string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n1, l1 := binary.Uvarint(data)
-	off := l1 + int(n1)
-	n2, l2 := binary.Uvarint(data[off:])
-	data[off+l2+int(n2)/2] ^= 0x10
-	if err := os.WriteFile(path, data, 0o640); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -1,8 +1,10 @@
 // Package testenv holds helpers shared by the prws end-to-end, chaos and
 // real-server tests: building the prws binary, picking a free loopback
 // address, running a process in its own process group, running an
-// in-process daemon (StartDaemon), sending a remote-write request
-// (PostWrite), and polling until a condition holds.
+// in-process daemon (StartDaemon), sending and decoding a remote-write
+// request (PostWrite, DecodeWrite), finding and damaging queue segment
+// files (Segments, FlipInSecondRecord), and polling until a condition
+// holds.
 //
 // It is for tests only; nothing outside *_test.go files should import it.
 package testenv
