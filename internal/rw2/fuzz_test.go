@@ -12,7 +12,9 @@ import (
 // FuzzRoundTrip: any remote-write 1.0 request the queue could hold goes
 // to 2.0 (Encoder) and back to 1.0 (the per-message conversions ingest
 // uses) with its labels, samples bit for bit, start timestamps,
-// histograms and exemplars unchanged. The seed corpus is in
+// histograms and exemplars unchanged; the 2.0 request is well formed (its
+// symbols table starts with "" and holds every reference). Bodies that
+// are not a 1.0 request are refused by both sides. The seed corpus is in
 // testdata/fuzz/FuzzRoundTrip.
 func FuzzRoundTrip(f *testing.F) {
 	for _, wr := range seedRequests() {
@@ -35,10 +37,27 @@ func FuzzRoundTrip(f *testing.F) {
 		if err := req.Unmarshal(out); err != nil {
 			t.Fatalf("the 2.0 request does not decode: %v", err)
 		}
+		checkSymbols(t, &req)
 		for i := range in.Timeseries {
 			checkSeries(t, &in.Timeseries[i], req.Symbols, &req.Timeseries[i])
 		}
 	})
+}
+
+// checkSymbols: the symbols table starts with "" and every reference is
+// inside it.
+func checkSymbols(t *testing.T, req *writev2.Request) {
+	t.Helper()
+	if len(req.Symbols) == 0 || req.Symbols[0] != "" {
+		t.Fatalf("symbols %q", req.Symbols)
+	}
+	for _, ts := range req.Timeseries {
+		for _, r := range append(ts.LabelsRefs, ts.Metadata.HelpRef, ts.Metadata.UnitRef) {
+			if int(r) >= len(req.Symbols) {
+				t.Fatalf("reference %d outside %d symbols", r, len(req.Symbols))
+			}
+		}
+	}
 }
 
 // checkSeries compares a 1.0 series with its 2.0 form turned back to 1.0.
