@@ -19,6 +19,7 @@ import (
 
 	"github.com/prws/prws/config"
 	"github.com/prws/prws/daemon"
+	"github.com/prws/prws/internal/testenv"
 )
 
 // backend is an httptest remote-write backend answering status (0: 204)
@@ -38,11 +39,7 @@ func newBackend(t *testing.T, status int) *backend {
 			return
 		}
 		body, _ := io.ReadAll(r.Body)
-		raw, err := snappy.Decode(nil, body)
-		var wr prompb.WriteRequest
-		if err == nil {
-			err = wr.Unmarshal(raw)
-		}
+		wr, err := testenv.DecodeWrite(body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

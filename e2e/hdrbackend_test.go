@@ -12,8 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/golang/snappy"
-	"github.com/prometheus/prometheus/prompb"
+	"github.com/prws/prws/internal/testenv"
 )
 
 // hdrBackend is a remote-write backend that records the headers of every
@@ -57,11 +56,7 @@ func (b *hdrBackend) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body, _ := io.ReadAll(r.Body)
-	raw, err := snappy.Decode(nil, body)
-	var wr prompb.WriteRequest
-	if err == nil {
-		err = wr.Unmarshal(raw)
-	}
+	wr, err := testenv.DecodeWrite(body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
