@@ -27,6 +27,7 @@ type stored struct {
 }
 
 type storedSeries struct {
+	ls        labels.Labels
 	points    []string
 	exemplars []string
 	meta      string // "type unit help" from the WAL; "" for none
@@ -54,7 +55,7 @@ func readBack(t *testing.T, b *backend, input string, base int64) *stored {
 	ss := q.Select(context.Background(), true, nil, m)
 	for ss.Next() {
 		s := ss.At()
-		one := &storedSeries{}
+		one := &storedSeries{ls: s.Labels()}
 		it := s.Iterator(nil)
 		for vt := it.Next(); vt != chunkenc.ValNone; vt = it.Next() {
 			one.points = append(one.points, point2text(it, vt, base))
@@ -110,7 +111,7 @@ func readExemplars(t *testing.T, b *backend, m *labels.Matcher, out *stored) {
 	for _, r := range res {
 		s := out.series[r.SeriesLabels.String()]
 		if s == nil {
-			s = &storedSeries{}
+			s = &storedSeries{ls: r.SeriesLabels}
 			out.series[r.SeriesLabels.String()] = s
 		}
 		for _, e := range r.Exemplars {

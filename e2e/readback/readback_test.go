@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
 )
 
 // combo is one input protocol sent through prws to backends of one
@@ -93,10 +95,21 @@ const waitLimit = time.Minute
 // waitLimit, and returns it; a difference left then fails the test.
 func waitEqual(t *testing.T, c *combo, g *backend, base int64) *stored {
 	t.Helper()
+	return waitEqualBy(t, c, g, base, nil)
+}
+
+// waitEqualBy is waitEqual comparing view(read-back) with view(c.want);
+// nil view compares them as they are.
+func waitEqualBy(t *testing.T, c *combo, g *backend, base int64, view func(*stored) *stored) *stored {
+	t.Helper()
+	if view == nil {
+		view = func(s *stored) *stored { return s }
+	}
+	want := view(c.want)
 	deadline := time.Now().Add(waitLimit)
 	for {
-		got := readBack(t, g, c.input, base)
-		d := diff(c.want, got)
+		got := view(readBack(t, g, c.input, base))
+		d := diff(want, got)
 		if len(d) == 0 {
 			return got
 		}
@@ -107,6 +120,18 @@ func waitEqual(t *testing.T, c *combo, g *backend, base int64) *stored {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// withoutTypeAndUnit is s with the __type__ and __unit__ labels the
+// 2.0 receiver derives from metadata taken out of the series names, and
+// no metadata: the data alone.
+func withoutTypeAndUnit(s *stored) *stored {
+	out := &stored{series: map[string]*storedSeries{}}
+	for _, v := range s.series {
+		ls := labels.NewBuilder(v.ls).Del("__type__", "__unit__").Labels()
+		out.series[ls.String()] = &storedSeries{ls: ls, points: v.points, exemplars: v.exemplars}
+	}
+	return out
 }
 
 // checkReferences makes sure the references hold the whole data set, so

@@ -107,24 +107,41 @@ func marshal(t *testing.T, m interface{ Marshal() ([]byte, error) }) []byte {
 // remote-write URL.
 func startPrws(t *testing.T, protocol string, bs ...*backend) string {
 	t.Helper()
+	return startPrwsOn(t, filepath.Join(t.TempDir(), "data"), protocol, bs...)
+}
+
+// startPrwsOn is startPrws with data as the data dir.
+func startPrwsOn(t *testing.T, data, protocol string, bs ...*backend) string {
+	t.Helper()
 	bin, err := testenv.BuildPrws()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	var cfg strings.Builder
 	cfg.WriteString("backends:\n")
 	for _, b := range bs {
 		fmt.Fprintf(&cfg, "  - url: %s\n    protocol: %s\n", b.url(), protocol)
 	}
-	cfgFile := filepath.Join(dir, "prws.yml")
+	cfgFile := filepath.Join(t.TempDir(), "prws.yml")
 	if err := os.WriteFile(cfgFile, []byte(cfg.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	listen := testenv.FreeAddr(t)
-	p := testenv.StartProc(t, bin, "run", "--listen", listen, "--data-dir", filepath.Join(dir, "data"),
+	p := testenv.StartProc(t, bin, "run", "--listen", listen, "--data-dir", data,
 		"--config.file", cfgFile, "--replica_factor", "2", "--shard", "4", "--batch", "20",
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "200ms")
+	waitReady(t, p, listen)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("prws (%s backends) log:\n%s", protocol, p.Log.String())
+		}
+	})
+	return "http://" + listen + "/api/v1/receive"
+}
+
+// waitReady waits (bounded) until the prws process p answers /-/ready.
+func waitReady(t *testing.T, p *testenv.Proc, listen string) {
+	t.Helper()
 	testenv.Eventually(t, 15*time.Second, "prws ready", func() bool {
 		select {
 		case <-p.Done():
@@ -138,12 +155,6 @@ func startPrws(t *testing.T, protocol string, bs ...*backend) string {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("prws (%s backends) log:\n%s", protocol, p.Log.String())
-		}
-	})
-	return "http://" + listen + "/api/v1/receive"
 }
 
 // metricSum scrapes the /metrics of the prws whose remote-write URL is
