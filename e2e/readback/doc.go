@@ -11,5 +11,8 @@
 // backends and through prws, then read back through Prometheus' querier,
 // exemplar querier and write-ahead log and compared: equal for 2.0
 // backends, equal to what a 1.0 sender writing directly would have stored
-// for 1.0 backends. It needs nothing installed, so it never skips.
+// for 1.0 backends. A second test drains a data dir written by the
+// previous release (testdata/prev-release; TestWritePrevFixture rewrites
+// it from a binary of that release) into both kinds of backend. They need
+// nothing installed, so they never skip.
 package readback
