@@ -17,10 +17,14 @@ import (
 var errBadBody = errors.New("body is not a remote-write WriteRequest")
 
 // RecordsOf splits an uncompressed remote-write 1.0 WriteRequest into
-// queue records: one KindSeries record of its field-1 (TimeSeries)
-// entries and one KindMetadata record of its field-3 entries, each
-// omitted when empty, all with tenant. It returns the samples (samples
-// plus histograms) of the series. The records alias body.
+// queue records: one KindMetadata record of its field-3 entries, then one
+// series record of its field-1 (TimeSeries) entries, each omitted when
+// empty, all with tenant. The series record is KindSeriesST when a sample
+// or histogram carries fields 1.0 does not know (the start timestamps of
+// 2.0 input, which a dead letter keeps), else KindSeries; metadata goes
+// first so that a 2.0 backend's worker knows it before the series. It
+// returns the samples (samples plus histograms) of the series. The
+// records alias body.
 func RecordsOf(body []byte, tenant string) ([]queue.Record, int, error) {
 	var series, meta []byte
 	for off := 0; off < len(body); {
@@ -40,18 +44,37 @@ func RecordsOf(body []byte, tenant string) ([]queue.Record, int, error) {
 	if err := wr.Unmarshal(series); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", errBadBody, err)
 	}
-	samples := 0
+	samples, kind := 0, queue.KindSeries
 	for _, ts := range wr.Timeseries {
 		samples += len(ts.Samples) + len(ts.Histograms)
+		if hasUnknown(&ts) {
+			kind = queue.KindSeriesST
+		}
 	}
 	var recs []queue.Record
-	if len(series) > 0 {
-		recs = append(recs, queue.Record{Kind: queue.KindSeries, Tenant: tenant, Samples: samples, Payload: series})
-	}
 	if len(meta) > 0 {
 		recs = append(recs, queue.Record{Kind: queue.KindMetadata, Tenant: tenant, Payload: meta})
 	}
+	if len(series) > 0 {
+		recs = append(recs, queue.Record{Kind: kind, Tenant: tenant, Samples: samples, Payload: series})
+	}
 	return recs, samples, nil
+}
+
+// hasUnknown reports whether a sample or histogram of ts has fields 1.0
+// does not know.
+func hasUnknown(ts *prompb.TimeSeries) bool {
+	for i := range ts.Samples {
+		if len(ts.Samples[i].XXX_unrecognized) > 0 {
+			return true
+		}
+	}
+	for i := range ts.Histograms {
+		if len(ts.Histograms[i].XXX_unrecognized) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // nextField reads the length-delimited field starting at off and returns

@@ -11,8 +11,6 @@ import (
 
 	"github.com/prometheus/prometheus/prompb"
 	writev2 "github.com/prometheus/prometheus/prompb/io/prometheus/write/v2"
-
-	"github.com/prws/prws/queue"
 )
 
 const ctV2 = "application/x-protobuf;proto=io.prometheus.write.v2.Request"
@@ -115,16 +113,39 @@ func v2NodeExporter(n int) *writev2.Request {
 }
 
 // queued gathers every series and metadata entry the targets received,
-// sorted by their text, as one WriteRequest.
+// sorted by their text, as one WriteRequest: metadata once, wherever it
+// was (records of either kind, several targets), and series without the
+// start timestamp fields (see queuedST).
 func queued(t *testing.T, b *testBed) prompb.WriteRequest {
+	t.Helper()
+	all := queuedST(t, b)
+	for i := range all.Timeseries {
+		ts := &all.Timeseries[i]
+		for j := range ts.Samples {
+			ts.Samples[j].XXX_unrecognized = nil
+		}
+		for j := range ts.Histograms {
+			ts.Histograms[j].XXX_unrecognized = nil
+		}
+	}
+	return all
+}
+
+// queuedST is queued with the series as stored: start timestamps in
+// their samples' and histograms' unknown fields.
+func queuedST(t *testing.T, b *testBed) prompb.WriteRequest {
 	t.Helper()
 	var all prompb.WriteRequest
 	seenMeta := map[string]bool{}
 	b.each(func(_, _ int, tg *recTarget) {
-		recs := tg.records()
-		all.Timeseries = append(all.Timeseries, unmarshal(t, payload(recs, queue.KindSeries)).Timeseries...)
-		for _, m := range unmarshal(t, payload(recs, queue.KindMetadata)).Metadata {
-			if !seenMeta[m.String()] { // metadata goes to every backend
+		var body []byte
+		for _, r := range tg.records() {
+			body = append(body, r.Payload...)
+		}
+		wr := unmarshal(t, body)
+		all.Timeseries = append(all.Timeseries, wr.Timeseries...)
+		for _, m := range wr.Metadata {
+			if !seenMeta[m.String()] {
 				seenMeta[m.String()] = true
 				all.Metadata = append(all.Metadata, m)
 			}

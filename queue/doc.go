@@ -31,6 +31,13 @@
 // that need it (remote-write 2.0 conversion, dead letters). A prws built before version
 // 2 skips version 2 records as corrupt: drain a queue before downgrading.
 //
+// A record of KindSeriesST (series of a remote-write 2.0 request with
+// start timestamps, kept in the 2.0 field numbers that 1.0 decoders skip
+// as unknown) is stored as KindSeries with FlagStart, in either envelope
+// version, and a batch holding one says so (Batch.StartTimestamps). A
+// release that predates the flag delivers such records as plain series:
+// after a downgrade the start timestamps are lost, nothing else.
+//
 // # Write side
 //
 // Submit and Append are safe for concurrent use. Records submitted while a

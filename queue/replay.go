@@ -22,6 +22,10 @@ type Batch struct {
 	Tenant      string
 	Samples     int
 	Records     int // delivered records; skipped (corrupt) ones are not counted
+	// StartTimestamps is set when a record of the batch carries start
+	// timestamp fields (FlagStart, see KindSeriesST): a 1.0 backend must
+	// be sent the batch without them.
+	StartTimestamps bool
 	// Snappy is the batch's remote-write 1.0 WriteRequest (the
 	// concatenated record payloads) as one snappy block, ready to send:
 	// the records' stored blocks joined under one length header, never
@@ -196,6 +200,7 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 			tenant, b.Tenant = e.Tenant, string(e.Tenant)
 		}
 		b.Records++
+		b.StartTimestamps = b.StartTimestamps || e.StartTimestamps()
 		b.Samples += int(e.Samples)
 		weight += w
 		b.Last, b.cumLast = i, e.CumSamples

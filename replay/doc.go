@@ -6,9 +6,20 @@
 //
 // Queue batches are remote-write 1.0 WriteRequests, already one snappy
 // block (queue.Batch.Snappy), and are sent as they are to a 1.0 backend
-// (Endpoint.Protocol "v1", the default). For a 2.0 backend ("v2") each
-// batch is decompressed and converted to an io.prometheus.write.v2
-// Request once, before its first attempt, so retries stay byte-identical.
+// (Endpoint.Protocol "v1", the default) — unless the batch holds start
+// timestamps (queue.Batch.StartTimestamps, records of remote-write 2.0
+// input): 1.0 has no field for them, so the batch is decompressed, sent
+// without those fields and every other byte as it was (v2strip.go), and
+// the samples and histograms that lost one are counted in
+// prws_remote_start_timestamps_dropped_total. For a 2.0 backend ("v2")
+// each batch is decompressed and converted to an io.prometheus.write.v2
+// Request once, before its first attempt, so retries stay byte-identical:
+// start timestamps back in their 2.0 fields, and on every series the
+// metadata of its family — from the batch (2.0 input carries it in every
+// record of its series) or, for 1.0 input, whose metadata comes apart,
+// the latest the worker saw (remembered per worker, up to 65536
+// families; after a restart a resent batch of 1.0 input may lack
+// metadata it had, its samples unchanged).
 // A backend that answers a 2.0 request with 415, or with a 2xx lacking the
 // X-Prometheus-Remote-Write-*-Written headers (a 1.0 receiver that read
 // the body as empty), gets the batch again as 1.0 at once, and that

@@ -15,6 +15,7 @@ type Metrics struct {
 	requests    *prometheus.CounterVec   // backend, code
 	dlSamples   *prometheus.CounterVec   // backend
 	dlBatches   *prometheus.CounterVec   // backend
+	stDropped   *prometheus.CounterVec   // backend
 	up          *prometheus.GaugeVec     // backend
 	duration    *prometheus.HistogramVec // backend
 }
@@ -33,6 +34,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		requests:    counter("prws_remote_requests_total", "Remote-write requests by answer: HTTP status, network or timeout.", "backend", "code"),
 		dlSamples:   counter("prws_remote_dead_letter_samples_total", "Samples of batches a backend refused for good.", "backend"),
 		dlBatches:   counter("prws_remote_dead_letter_batches_total", "Batches a backend refused for good.", "backend"),
+		stDropped: counter("prws_remote_start_timestamps_dropped_total",
+			"Start timestamps of samples and histograms left out of what a remote-write 1.0 backend is sent (1.0 has no field for them); once per batch.", "backend"),
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "prws_backend_up", Help: "1 when the backend accepts requests, 0 after repeated failures.",
 		}, []string{"backend"}),
@@ -43,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
-			m.dlSamples, m.dlBatches, m.up, m.duration)
+			m.dlSamples, m.dlBatches, m.stDropped, m.up, m.duration)
 	}
 	return m
 }
@@ -57,6 +60,7 @@ type shardMetrics struct {
 	retries     prometheus.Counter
 	dlSamples   prometheus.Counter
 	dlBatches   prometheus.Counter
+	stDropped   prometheus.Counter
 	up          prometheus.Gauge
 	duration    prometheus.Observer
 }
@@ -70,6 +74,7 @@ func (m *Metrics) forShard(backend string, shard int) shardMetrics {
 		retries:     m.retries.WithLabelValues(backend, s),
 		dlSamples:   m.dlSamples.WithLabelValues(backend),
 		dlBatches:   m.dlBatches.WithLabelValues(backend),
+		stDropped:   m.stDropped.WithLabelValues(backend),
 		up:          m.up.WithLabelValues(backend),
 		duration:    m.duration.WithLabelValues(backend),
 	}
