@@ -15,6 +15,9 @@ type Metrics struct {
 	requests    *prometheus.CounterVec   // backend, code
 	dlSamples   *prometheus.CounterVec   // backend
 	dlBatches   *prometheus.CounterVec   // backend
+	splits      *prometheus.CounterVec   // backend
+	probes      *prometheus.CounterVec   // backend
+	refusing    *prometheus.GaugeVec     // backend
 	up          *prometheus.GaugeVec     // backend
 	duration    *prometheus.HistogramVec // backend
 }
@@ -31,8 +34,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		sentBytes:   counter("prws_remote_sent_bytes_total", "Compressed request bytes sent to a backend, retries included.", "backend", "shard"),
 		retries:     counter("prws_remote_retries_total", "Send attempts that failed and will be retried.", "backend", "shard"),
 		requests:    counter("prws_remote_requests_total", "Remote-write requests by answer: HTTP status, network or timeout.", "backend", "code"),
-		dlSamples:   counter("prws_remote_dead_letter_samples_total", "Samples of batches a backend refused for good.", "backend"),
-		dlBatches:   counter("prws_remote_dead_letter_batches_total", "Batches a backend refused for good.", "backend"),
+		dlSamples:   counter("prws_remote_dead_letter_samples_total", "Samples (and histograms) a backend refused for good, once its batch was split down to them.", "backend"),
+		dlBatches:   counter("prws_remote_dead_letter_batches_total", "Dead letters written: parts of batches a backend refused alone.", "backend"),
+		splits:      counter("prws_remote_batch_splits_total", "Refused batches or parts of batches divided in two to find what the backend refuses.", "backend"),
+		probes:      counter("prws_remote_probe_requests_total", "Empty write requests sent to tell a backend refusing data from one refusing every write.", "backend"),
+		refusing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "prws_backend_refusing_all",
+			Help: "1 while the backend refuses every write whatever it holds (wrong URL or method, credentials, even an empty request refused).",
+		}, []string{"backend"}),
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "prws_backend_up", Help: "1 when the backend accepts requests, 0 after repeated failures.",
 		}, []string{"backend"}),
@@ -43,7 +52,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
-			m.dlSamples, m.dlBatches, m.up, m.duration)
+			m.dlSamples, m.dlBatches, m.splits, m.probes, m.refusing, m.up, m.duration)
 	}
 	return m
 }
@@ -57,6 +66,9 @@ type shardMetrics struct {
 	retries     prometheus.Counter
 	dlSamples   prometheus.Counter
 	dlBatches   prometheus.Counter
+	splits      prometheus.Counter
+	probes      prometheus.Counter
+	refusing    prometheus.Gauge
 	up          prometheus.Gauge
 	duration    prometheus.Observer
 }
@@ -70,6 +82,9 @@ func (m *Metrics) forShard(backend string, shard int) shardMetrics {
 		retries:     m.retries.WithLabelValues(backend, s),
 		dlSamples:   m.dlSamples.WithLabelValues(backend),
 		dlBatches:   m.dlBatches.WithLabelValues(backend),
+		splits:      m.splits.WithLabelValues(backend),
+		probes:      m.probes.WithLabelValues(backend),
+		refusing:    m.refusing.WithLabelValues(backend),
 		up:          m.up.WithLabelValues(backend),
 		duration:    m.duration.WithLabelValues(backend),
 	}

@@ -36,7 +36,15 @@ func (w *Worker) encodeV2(b *queue.Batch) ([]byte, bool) {
 		w.log.Error("batch does not decompress; sending it as 1.0", "err", err)
 		return nil, false
 	}
-	raw, series, err := ws.conv.convert(ws.raw)
+	return w.convertV2(ws.raw)
+}
+
+// convertV2 converts body, a remote-write 1.0 request, to 2.0 and
+// snappy-compresses it into the protocol state's buffer; false when it
+// does not convert (it is then sent as 1.0).
+func (w *Worker) convertV2(body []byte) ([]byte, bool) {
+	ws := w.ep.wire
+	raw, series, err := ws.conv.convert(body)
 	if err != nil {
 		w.log.Error("batch does not convert to remote-write 2.0; sending it as 1.0", "err", err)
 		return nil, false
