@@ -78,7 +78,7 @@ func (d *decoder) topField(b []byte, f *field, next int) error {
 	}
 	e := &DecodeError{Series: -1, Metadata: -1, Offset: f.tagStart, Label: labelForError(label), Err: err}
 	if f.num == 1 {
-		e.Series = len(d.entries)
+		e.Series, e.Labels = len(d.entries), d.p.render(b)
 	} else {
 		e.Metadata = len(d.meta)
 	}

@@ -27,7 +27,7 @@ func TestV2SupportsRequest(t *testing.T) {
 	expectStatus(t, w.Code, w.Body.String(), http.StatusNoContent, "")
 	got, want := queued(t, b), sortedCopy(richV2AsV1())
 	expectSameRequest(t, &got, &want)
-	expectWritten(t, w, 3, 2, 2)
+	expectWritten(t, w, 4, 2, 2)
 }
 
 // "Receivers MUST support snappy compression." An absent Content-Encoding
@@ -135,7 +135,7 @@ func TestV2WrittenHeadersCountAdmitted(t *testing.T) {
 			want.add(writtenCounts{len(ts.Samples), len(ts.Histograms), len(ts.Exemplars)})
 		}
 	}
-	if want == (writtenCounts{3, 2, 2}) || want == (writtenCounts{}) {
+	if want == (writtenCounts{4, 2, 2}) || want == (writtenCounts{}) {
 		t.Log("limiter admitted all or none; the test still checks the counts")
 	}
 	expectWritten(t, w, want.samples, want.histograms, want.exemplars)
