@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -267,4 +268,66 @@ func TestSplitResumesTheSamePartAfterRestart(t *testing.T) {
 	ok, refused := expected(specs)
 	sameSet(t, "delivered", j.samples(), ok) // the hung part never reached the judge
 	sameSet(t, "dead-lettered", append(deadKeys(t, h.dl, 422), deadKeys(t, h2.dl, 422)...), refused)
+}
+
+// v2Judge is judge for a 2.0 backend: it reads the 2.0 request, refuses
+// a request holding a series labelled bad="1" and records the rest.
+func v2Judge(t *testing.T, j *judge) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != contentTypeV2 {
+			http.Error(w, "want 2.0", http.StatusUnsupportedMediaType)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		req := decodeV2(t, request{header: r.Header, body: body})
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		j.requests++
+		if len(req.Timeseries) == 0 {
+			j.empty++
+		}
+		var accepted []prompb.TimeSeries
+		for _, ts := range req.Timeseries {
+			var out prompb.TimeSeries
+			for i := 0; i+1 < len(ts.LabelsRefs); i += 2 {
+				out.Labels = append(out.Labels, prompb.Label{Name: req.Symbols[ts.LabelsRefs[i]], Value: req.Symbols[ts.LabelsRefs[i+1]]})
+			}
+			for _, s := range ts.Samples {
+				out.Samples = append(out.Samples, prompb.Sample{Value: s.Value, Timestamp: s.Timestamp})
+			}
+			if why := refusal(&out); why != "" {
+				http.Error(w, why, http.StatusBadRequest)
+				return
+			}
+			accepted = append(accepted, out)
+		}
+		j.delivered = append(j.delivered, accepted...)
+		w.Header().Set("X-Prometheus-Remote-Write-Samples-Written", strconv.Itoa(len(accepted)))
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// A 2.0 backend gets the parts converted: the split works on the 1.0
+// batch, before conversion, and no part falls back to 1.0.
+func TestSplitForAV2Backend(t *testing.T) {
+	specs := []seriesSpec{{i: 0, samples: 2}, {i: 1, samples: 1, bad: true}, {i: 2, samples: 3, negative: []int{1}},
+		{i: 3, samples: 1}, {i: 4, samples: 2}}
+	b, _ := specBatch(t, 1, specs)
+	j := &judge{code: 400}
+	be := newBackend(t)
+	be.setFallback(v2Judge(t, j))
+	src := newFakeSource(b)
+	h := newHarness(t, be, src, useV2)
+	src.waitAcks(t, 1)
+	ok, refused := expected(specs)
+	sameSet(t, "delivered", j.samples(), ok)
+	sameSet(t, "dead-lettered", deadKeys(t, h.dl, 400), refused)
+	if _, empty := j.counts(); empty != 1 {
+		t.Fatalf("%d empty 2.0 probes, want 1", empty)
+	}
+	for _, r := range be.requests() {
+		if r.header.Get("Content-Type") != contentTypeV2 {
+			t.Fatal("a part was sent as 1.0")
+		}
+	}
 }
