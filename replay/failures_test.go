@@ -115,9 +115,6 @@ func TestFinalStatusesDeadLettered(t *testing.T) {
 			h := newHarness(t, be, src, nil)
 			src.waitAcks(t, 2)
 			want := 3 // the batch, an empty probe, the next batch
-			if code == 413 {
-				want = 2 // too large is about the content: no probe
-			}
 			if reqs := be.requests(); len(reqs) != want {
 				t.Fatalf("got %d requests, want %d (no retry)", len(reqs), want)
 			}

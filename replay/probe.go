@@ -12,8 +12,7 @@ import (
 // backend refuses every write (a wrong path on a receiver that answers
 // 400 for it, a receiver that is switched off): splitting the batch then
 // would send some 2·n requests and dead-letter every series. So before a
-// batch's first refusal (other than 413) is taken for the content's
-// fault, the worker sends the backend an empty write request in the same
+// batch's first refusal is taken for the content's fault, the worker sends the backend an empty write request in the same
 // protocol, which every remote-write receiver accepts. Accepted: the
 // content was refused, and the batch is split. Not accepted: the backend
 // refuses everything; the batch is retried with backoff like any backend
@@ -23,12 +22,11 @@ import (
 // vouch decides whether res, a Refused answer to the batch being
 // delivered, is about its content. It returns a Delivered Result when it
 // is: the backend accepted an empty request during this batch (the probe
-// is sent once per batch), or res is a 413 (too large is always about
-// the content). Otherwise it returns the failure to retry: the probe's
+// is sent once per batch). Otherwise it returns the failure to retry: the probe's
 // own when that is retryable (a 5xx, a network error), else res marked
 // as a backend refusing every write. ok is false when ctx ended first.
 func (w *Worker) vouch(ctx context.Context, tenant string, res Result) (Result, bool) {
-	if w.probed || res.Status == 413 {
+	if w.probed {
 		return Result{Verdict: Delivered}, true
 	}
 	p, ok := w.probe(ctx, tenant)
