@@ -41,6 +41,7 @@ type seriesParser struct {
 	// canonical path last accepted, stage[:staged] (see canon.go).
 	staged int
 	stage  [maxStaged + stageRoom]byte
+	hist   histScratch // native histogram validation (validate.go)
 }
 
 // parse walks the TimeSeries body b[start:end], validating every field and
@@ -96,7 +97,7 @@ func (p *seriesParser) parseField(b []byte, i int) (next int, counted bool, err 
 	case f.num == 2 && f.wt == wtBytes && quickSample(b, f.start, f.end):
 	case f.num == 4 && f.wt == wtBytes:
 		if err = checkField(timeSeriesSchema, b, &f); err == nil {
-			err = checkHistogram(b, f.start, f.end)
+			err = p.hist.check(b, f.start, f.end)
 		}
 	default:
 		err = checkField(timeSeriesSchema, b, &f)

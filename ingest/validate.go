@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/prompb"
 )
 
@@ -51,29 +52,57 @@ func (p *seriesParser) checkMetricName(b []byte) (label []byte, err error) {
 	return nil, errNoMetricName
 }
 
-// checkHistogram validates the Histogram message b[start:end], already
-// checked at the wire level, with Prometheus' own rules.
-func checkHistogram(b []byte, start, end int) error {
-	var h prompb.Histogram
-	if err := h.Unmarshal(b[start:end]); err != nil {
-		return malformed("Histogram", err)
-	}
-	return validHistogram(&h)
+// histScratch is the reusable state of histogram validation, owned by one
+// seriesParser: the decoded message and the model/histogram forms
+// Validate runs on, whose slices are reused from histogram to histogram
+// (the packed bucket fields are still allocated by the decoder).
+type histScratch struct {
+	pb       prompb.Histogram
+	ih       histogram.Histogram
+	fh       histogram.FloatHistogram
+	pos, neg []histogram.Span
 }
 
-// validHistogram applies model/histogram's Validate to h, integer or
-// float.
-func validHistogram(h *prompb.Histogram) error {
+// check validates the Histogram message b[start:end], already
+// checked at the wire level, with Prometheus' own rules.
+func (s *histScratch) check(b []byte, start, end int) error {
+	pb := &s.pb
+	*pb = prompb.Histogram{
+		NegativeSpans: pb.NegativeSpans[:0], PositiveSpans: pb.PositiveSpans[:0],
+		XXX_unrecognized: pb.XXX_unrecognized[:0],
+	}
+	if err := pb.Unmarshal(b[start:end]); err != nil {
+		return malformed("Histogram", err)
+	}
+	s.pos, s.neg = appendSpans(s.pos[:0], pb.PositiveSpans), appendSpans(s.neg[:0], pb.NegativeSpans)
 	var err error
-	if h.IsFloatHistogram() {
-		err = h.ToFloatHistogram().Validate()
+	if pb.IsFloatHistogram() {
+		s.fh = histogram.FloatHistogram{
+			Schema: pb.Schema, ZeroThreshold: pb.ZeroThreshold, ZeroCount: pb.GetZeroCountFloat(),
+			Count: pb.GetCountFloat(), Sum: pb.Sum, PositiveSpans: s.pos, PositiveBuckets: pb.PositiveCounts,
+			NegativeSpans: s.neg, NegativeBuckets: pb.NegativeCounts, CustomValues: pb.CustomValues,
+		}
+		err = s.fh.Validate()
 	} else {
-		err = h.ToIntHistogram().Validate()
+		s.ih = histogram.Histogram{
+			Schema: pb.Schema, ZeroThreshold: pb.ZeroThreshold, ZeroCount: pb.GetZeroCountInt(),
+			Count: pb.GetCountInt(), Sum: pb.Sum, PositiveSpans: s.pos, PositiveBuckets: pb.PositiveDeltas,
+			NegativeSpans: s.neg, NegativeBuckets: pb.NegativeDeltas, CustomValues: pb.CustomValues,
+		}
+		err = s.ih.Validate()
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidHistogram, err)
 	}
 	return nil
+}
+
+// appendSpans appends the model/histogram form of spans to dst.
+func appendSpans(dst []histogram.Span, spans []prompb.BucketSpan) []histogram.Span {
+	for _, sp := range spans {
+		dst = append(dst, histogram.Span{Offset: sp.Offset, Length: sp.Length})
+	}
+	return dst
 }
 
 // maxRendered caps the labels an error message quotes.
