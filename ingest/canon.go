@@ -140,7 +140,9 @@ func (p *seriesParser) scanLabels(b []byte, i, end int, lim *labelLimits) (runEn
 		if key < prev || key == prev && pi >= 0 && !nameLess(b, pi+4, int(b[pi+3]), i+4, nl) {
 			return 0, 0, false
 		}
-		named = named || key == metricNameKey && nl == 8 && vl > 0
+		if key == metricNameKey && nl == 8 {
+			named = vl > 0
+		}
 		prev, pi = key, i
 		stageLabel((*[stageRoom]byte)(p.stage[pos:pos+stageRoom:pos+stageRoom]), w, nl, size)
 		pos += size - 4
