@@ -105,8 +105,20 @@ func appendSpans(dst []histogram.Span, spans []prompb.BucketSpan) []histogram.Sp
 	return dst
 }
 
-// maxRendered caps the labels an error message quotes.
-const maxRendered = 256
+// maxRendered caps the labels an error message quotes, maxQuoted each
+// name and value.
+const (
+	maxRendered = 256
+	maxQuoted   = 64
+)
+
+// clip returns s, or its first maxQuoted bytes and "...".
+func clip(s []byte) string {
+	if len(s) > maxQuoted {
+		return string(s[:maxQuoted]) + "..."
+	}
+	return string(s)
+}
 
 // render returns the labels parsed so far (p.refs over b) as
 // {name="value", ...}, capped at about maxRendered bytes, or "" when none
@@ -124,9 +136,9 @@ func (p *seriesParser) render(b []byte) string {
 			out = append(out, "..."...)
 			break
 		}
-		out = append(out, strings.ToValidUTF8(string(p.name(b, i)), "\uFFFD")...)
+		out = append(out, strings.ToValidUTF8(clip(p.name(b, i)), "\uFFFD")...)
 		out = append(out, '=')
-		out = strconv.AppendQuote(out, string(p.value(b, i)))
+		out = strconv.AppendQuote(out, clip(p.value(b, i)))
 	}
 	return string(append(out, '}'))
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/prometheus/prompb"
@@ -101,6 +102,16 @@ func TestRefusedLikePrometheusV1(t *testing.T) {
 			expectUntouched(t, b)
 		})
 	}
+	t.Run("long labels are clipped in the message", func(t *testing.T) {
+		b := newBed(t, Options{}, 1, 1, 1)
+		long := strings.Repeat("v", 1<<16)
+		req := &prompb.WriteRequest{Timeseries: []prompb.TimeSeries{{Labels: lbls("a", long, "b", long), Samples: okSample}}}
+		w := b.post(compress(marshal(t, req)))
+		expectStatus(t, w.Code, w.Body.String(), http.StatusBadRequest, "series has no metric name")
+		if w.Body.Len() > 1024 {
+			t.Fatalf("message of %d bytes", w.Body.Len())
+		}
+	})
 	t.Run("valid histograms pass", func(t *testing.T) {
 		b := newBed(t, Options{}, 1, 1, 1)
 		req := &prompb.WriteRequest{Timeseries: []prompb.TimeSeries{valid,
