@@ -98,6 +98,7 @@ func TestRefusedLikePrometheusV1(t *testing.T) {
 			b := newBed(t, Options{}, 2, 1, 2)
 			req := &prompb.WriteRequest{Timeseries: []prompb.TimeSeries{valid, tc.series}}
 			w := b.post(compress(marshal(t, req)))
+			t.Logf("%d %s", w.Code, strings.TrimSpace(w.Body.String()))
 			expectStatus(t, w.Code, w.Body.String(), http.StatusBadRequest, tc.want)
 			expectUntouched(t, b)
 		})
@@ -177,6 +178,7 @@ func TestRefusedLikeTheSpecV2(t *testing.T) {
 			v.add(writev2.TimeSeries{Samples: ok}, "__name__", "up", "job", "ok")
 			v.add(tc.ts, tc.kv...)
 			w := b.postV2(compress(marshal(t, v.build())))
+			t.Logf("%d %s", w.Code, strings.TrimSpace(w.Body.String()))
 			expectStatus(t, w.Code, w.Body.String(), http.StatusBadRequest, tc.want)
 			expectWritten(t, w, 0, 0, 0)
 			expectUntouched(t, b)
