@@ -21,6 +21,7 @@ import (
 // false, leaving b unacknowledged, when ctx ends first or the queue is
 // closed.
 func (w *Worker) split(ctx context.Context, b queue.Batch, first Result) bool {
+	defer w.releaseSplit()
 	sp := &w.sp
 	body, err := b.AppendBody(w.body[:0])
 	w.body = body
@@ -55,6 +56,25 @@ func (w *Worker) split(ctx context.Context, b queue.Batch, first Result) bool {
 		if !w.setSplit(ctx, b, sp.position()) {
 			return false
 		}
+	}
+}
+
+// splitRetain bounds the split buffers kept from one refused batch to the
+// next, so one huge batch does not pin its memory for ever.
+const splitRetain = 16 << 20
+
+// releaseSplit drops the split's references to the batch body and frees
+// buffers grown past splitRetain.
+func (w *Worker) releaseSplit() {
+	w.sp.body, w.sp.series = nil, nil
+	if cap(w.body) > splitRetain {
+		w.body = nil
+	}
+	if cap(w.partV1) > splitRetain {
+		w.partV1 = nil
+	}
+	if cap(w.sp.scratch) > splitRetain {
+		w.sp.scratch = nil
 	}
 }
 
