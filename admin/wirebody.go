@@ -100,7 +100,7 @@ type SeriesView struct {
 	Histograms int       `json:"histograms,omitempty"`
 	MinTime    time.Time `json:"min_time,omitzero"`
 	MaxTime    time.Time `json:"max_time,omitzero"`
-	LastValue  float64   `json:"last_value,omitempty"`
+	LastValue  Float     `json:"last_value,omitempty"`
 }
 
 // DeadLetterDetail is a dead letter with the first series of its body.
@@ -152,7 +152,7 @@ func viewOf(ts prompb.TimeSeries) SeriesView {
 		v.MinTime, v.MaxTime = time.UnixMilli(lo).UTC(), time.UnixMilli(hi).UTC()
 	}
 	if n := len(ts.Samples); n > 0 {
-		v.LastValue = ts.Samples[n-1].Value
+		v.LastValue = Float(ts.Samples[n-1].Value)
 	}
 	return v
 }

@@ -7,9 +7,10 @@
 //
 // The snappy-decoded body is walked at the protobuf wire level. Each
 // TimeSeries is validated in full (wire types of every nested field, label
-// rules, optional size caps), hashed in sorted label order, and its raw
-// bytes (tag, length and body exactly as received) are copied into the
-// payload of every target it routes to. Concatenated TimeSeries entries are
+// rules, a non-empty __name__, native histograms with model/histogram's
+// Validate, optional size caps: validate.go), hashed in sorted label
+// order, and its raw bytes (tag, length and body exactly as received) are
+// copied into the payload of every target it routes to. Concatenated TimeSeries entries are
 // themselves a valid WriteRequest, so a queue record can be replayed as is.
 // A series whose labels come first in the encoding every sender emits,
 // sorted, ASCII and short (the canonical path, canon.go) is validated and

@@ -104,17 +104,36 @@ func checkCase(t *testing.T, in, want labels.Labels, drop bool, setRules func(*R
 
 // TestRelabelMatchesPrometheus runs Prometheus' own relabel test cases
 // through prws, as global relabel_configs and as a backend's
-// write_relabel_configs: same inputs, same outputs, same drops.
+// write_relabel_configs: same inputs, same outputs, same drops. prws
+// refuses a series without a metric name at the door, as a Prometheus
+// receiver does, so each input gets one (__name__="relabel_case");
+// Prometheus' relabel.Process gives the output for that input, and where
+// the rules leave the name alone that output is the table's plus the
+// name. A series the rules leave without a name is dropped (counted as
+// invalid), as a receiver would refuse it.
 func TestRelabelMatchesPrometheus(t *testing.T) {
 	for i, tc := range prometheusRelabelCases() {
 		rules := withPrometheusDefaults(t, tc.relabel)
+		in := tc.input
+		if !in.Has(labels.MetricName) {
+			in = labels.NewBuilder(in).Set(labels.MetricName, "relabel_case").Labels()
+		}
+		lb := labels.NewBuilder(in)
+		keep := relabel.ProcessBuilder(lb, rules...)
+		want := lb.Labels()
+		if keep && want.Get(labels.MetricName) == "relabel_case" && !tc.input.Has(labels.MetricName) {
+			if tc.drop || !labels.Equal(labels.NewBuilder(want).Del(labels.MetricName).Labels(), tc.output) {
+				t.Fatalf("case %d: Prometheus gives %s for the named input, the table %s (drop %v)", i, want, tc.output, tc.drop)
+			}
+		}
+		drop := !keep || want.Get(labels.MetricName) == ""
 		t.Run(fmt.Sprintf("global/%d", i), func(t *testing.T) {
-			checkCase(t, tc.input, tc.output, tc.drop, func(rt *Routing) {
+			checkCase(t, in, want, drop, func(rt *Routing) {
 				rt.Relabel = &Relabeling{Global: rules}
 			})
 		})
 		t.Run(fmt.Sprintf("backend/%d", i), func(t *testing.T) {
-			checkCase(t, tc.input, tc.output, tc.drop, func(rt *Routing) {
+			checkCase(t, in, want, drop, func(rt *Routing) {
 				rt.Relabel = &Relabeling{Backends: [][]*relabel.Config{rules}}
 			})
 		})

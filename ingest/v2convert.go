@@ -104,6 +104,9 @@ func (s *v2State) series(ts *writev2.TimeSeries, o *Options) (string, error) {
 	if err != nil {
 		return label, err
 	}
+	if label, err := checkV2Series(ts, ls); err != nil {
+		return label, err
+	}
 	out := prompb.TimeSeries{Labels: ls, Samples: s.convertSamples(ts.Samples),
 		Histograms: s.convertHistograms(ts.Histograms)}
 	if out.Exemplars, label, err = s.convertExemplars(ts.Exemplars); err != nil {

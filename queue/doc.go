@@ -78,10 +78,15 @@
 //
 // # Replay side
 //
-// NextBatch and Ack must be called from one goroutine. The cursor file
-// holds the acknowledged index and the bounds of the batch in flight, so
-// after a crash the first batch has exactly the bounds it had before.
-// Delivery is at-least-once.
+// NextBatch, SetSplit and Ack must be called from one goroutine. The
+// cursor file holds the acknowledged index and the bounds of the batch in
+// flight, so after a crash the first batch has exactly the bounds it had
+// before; while the sender splits a refused batch it also holds the part
+// in flight (SetSplit, Split: entry and sample ranges of the batch), and
+// the batch comes back with Batch.Split set. The cursor slot is version 1
+// (the format of earlier releases) whenever no split is in flight and
+// version 2, with the split, while one is; both are read, so an existing
+// queue drains unchanged after an upgrade. Delivery is at-least-once.
 //
 // # Disk and memory
 //

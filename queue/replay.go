@@ -26,6 +26,10 @@ type Batch struct {
 	// timestamp fields (FlagStart, see KindSeriesST): a 1.0 backend must
 	// be sent the batch without them.
 	StartTimestamps bool
+	// Split is the sub-batch that was in flight when the batch was last
+	// handed out, as recorded with SetSplit; zero for a new batch or one
+	// whose split was never recorded.
+	Split Split
 	// Snappy is the batch's remote-write 1.0 WriteRequest (the
 	// concatenated record payloads) as one snappy block, ready to send:
 	// the records' stored blocks joined under one length header, never
@@ -152,7 +156,7 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 			q.skipTo(b.Last)
 			continue
 		}
-		if err := q.startInflight(b); err != nil {
+		if err := q.startInflight(&b); err != nil {
 			return Batch{}, false, err
 		}
 		q.maybeTruncateEvery(truncateEvery)
@@ -219,8 +223,9 @@ func (q *Queue) skipTo(last uint64) {
 }
 
 // startInflight records b as the batch in flight and persists it together
-// with any pending acknowledgement (one fsync).
-func (q *Queue) startInflight(b Batch) error {
+// with any pending acknowledgement (one fsync). A batch resent with the
+// bounds already in flight keeps, and gets in b.Split, their split.
+func (q *Queue) startInflight(b *Batch) error {
 	q.curMu.Lock()
 	defer q.curMu.Unlock()
 	select {
@@ -228,7 +233,11 @@ func (q *Queue) startInflight(b Batch) error {
 		return ErrClosed
 	default:
 	}
+	if b.First != q.cur.first || b.Last != q.cur.last {
+		q.cur.split = Split{} // a split belongs to its batch's bounds only
+	}
 	q.cur.first, q.cur.last = b.First, b.Last
+	b.Split = q.cur.split
 	if err := q.persistLocked(); err != nil {
 		return fmt.Errorf("queue %s: %w", q.opts.Name, err)
 	}

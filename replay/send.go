@@ -74,7 +74,16 @@ func (w *Worker) encodeV2(b *queue.Batch) ([]byte, bool) {
 		return nil, false
 	}
 	ws.rawDone = true
-	raw, series, err := ws.conv.convert(ws.raw, b.StartTimestamps)
+	return w.convertV2(ws.raw, b.StartTimestamps)
+}
+
+// convertV2 converts body, a remote-write 1.0 request (with start
+// timestamp fields when startTimestamps), to 2.0 and snappy-compresses it
+// into the protocol state's buffer; false when it does not convert (it is
+// then sent as 1.0).
+func (w *Worker) convertV2(body []byte, startTimestamps bool) ([]byte, bool) {
+	ws := w.ep.wire
+	raw, series, err := ws.conv.convert(body, startTimestamps)
 	if err != nil {
 		w.log.Error("batch does not convert to remote-write 2.0; sending it as 1.0", "err", err)
 		return nil, false

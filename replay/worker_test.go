@@ -214,7 +214,7 @@ func (f *failingSink) Write(e deadletter.Entry) error {
 }
 
 func TestDeadLetterWriteFailureRetried(t *testing.T) {
-	b0 := makeBatch(t, 0, "")
+	b0, _ := specBatch(t, 0, []seriesSpec{{i: 0, samples: 1}})
 	src := newFakeSource(b0)
 	be := newBackend(t, status(400, "out of order sample"))
 	var sink *failingSink
@@ -223,8 +223,8 @@ func TestDeadLetterWriteFailureRetried(t *testing.T) {
 		o.DeadLetters = sink
 	})
 	src.waitAcks(t, 1)
-	if n := len(be.requests()); n != 1 {
-		t.Fatalf("got %d requests, want 1", n)
+	if n := len(be.requests()); n != 2 {
+		t.Fatalf("got %d requests, want 2 (the batch, an empty probe)", n)
 	}
 	checkDeadLetter(t, h, b0, 400)
 }
@@ -271,6 +271,8 @@ func (s stuckSource) NextBatch(context.Context, int) (queue.Batch, error) {
 	<-s.release
 	return queue.Batch{}, queue.ErrClosed
 }
+
+func (s stuckSource) SetSplit(queue.Batch, queue.Split) error { return nil }
 
 func (s stuckSource) Ack(queue.Batch) error { return nil }
 
