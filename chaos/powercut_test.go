@@ -104,7 +104,9 @@ func runPowerCut(t *testing.T, c powerCutCase) {
 	if tl.dup > bound {
 		t.Errorf("%d duplicate deliveries, more than the in-flight batches of %d crashes allow (%d)", tl.dup, c.cycles, bound)
 	}
-	r.Note = fmt.Sprintf("%d cycles; starts ready after %s; dup bound %d", c.cycles, spread(ready), bound)
+	st := disk.Stats()
+	r.Note = fmt.Sprintf("%d cycles; starts ready after %s; dup bound %d; %d file and %d directory fsyncs",
+		c.cycles, spread(ready), bound, st.FileSyncs, st.DirSyncs)
 	t.Logf("%+v; %s", tl, r.Note)
 }
 
