@@ -63,7 +63,7 @@ type measured struct {
 	load      *loadResult
 	cpu       float64 // seconds
 	hwmKB     int64
-	delivered int64 // samples the sinks received for this run
+	delivered int64   // samples the sinks received for this run
 	commits   float64 // prws group commits during the load; -1: not known
 }
 
