@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -297,5 +298,30 @@ func TestRelabelV2WrittenCounts(t *testing.T) {
 	expectWritten(t, w, 2+5, 0, 0) // the "keep" series, 2 and 5 samples
 	if got := len(bed.stored(t)); got != 2 {
 		t.Fatalf("stored %d series, want 2", got)
+	}
+}
+
+// TestRelabelV2MetadataAfterDrops: with series of a 2.0 request dropped
+// by the global rules, every kept series still travels with its own
+// family's metadata, not that of a series dropped before it.
+func TestRelabelV2MetadataAfterDrops(t *testing.T) {
+	bed := newBed(t, Options{}, 1, 1, 1)
+	bed.rt.Relabel = &Relabeling{Global: rule(t, `[{source_labels: [job], regex: drop, action: drop}]`)}
+	v := newV2()
+	s := []writev2.Sample{{Value: 1, Timestamp: 1}}
+	for _, f := range []struct{ name, job string }{{"a", "drop"}, {"b", "keep"}, {"c", "drop"}, {"d", "keep"}} {
+		md := v.meta(writev2.Metadata_METRIC_TYPE_GAUGE, "Help of "+f.name+".", "")
+		v.add(writev2.TimeSeries{Samples: s, Metadata: md}, "__name__", f.name, "job", f.job)
+	}
+	if w := bed.postV2(compress(marshal(t, v.build()))); w.Code != http.StatusNoContent {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	got := queued(t, bed).Metadata
+	want := sortedCopy(&prompb.WriteRequest{Metadata: []prompb.MetricMetadata{
+		{Type: prompb.MetricMetadata_GAUGE, MetricFamilyName: "b", Help: "Help of b."},
+		{Type: prompb.MetricMetadata_GAUGE, MetricFamilyName: "d", Help: "Help of d."},
+	}}).Metadata
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("metadata\n got %v\nwant %v", got, want)
 	}
 }
