@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -137,4 +138,90 @@ func TestStripKeepsOtherFields(t *testing.T) {
 	if _, _, err := s.strip(nil, []byte{0x0a, 0x05, 0x01}); err == nil {
 		t.Fatal("truncated body stripped")
 	}
+}
+
+// A split batch with start timestamps: every part reaches a 1.0 backend
+// without them, and a 2.0 backend with them where the part holds them.
+func TestSplitPartsKeepTheStartTimestampRule(t *testing.T) {
+	for _, v2 := range []bool{false, true} {
+		b, _ := stBatch(t)
+		src := newFakeSource(b)
+		var opt func(*Endpoint, *Options)
+		if v2 {
+			opt = useV2
+		}
+		be := newBackend(t)
+		be.setFallback(refuseWhole(t, 3)) // the batch has 3 series
+		newHarness(t, be, src, opt)
+		src.waitAcks(t, 1)
+		reqs := be.requests()
+		if len(reqs) < 4 {
+			t.Fatalf("v2 %v: %d requests: the batch was not split", v2, len(reqs))
+		}
+		found := false
+		for _, r := range reqs {
+			if v2 {
+				for _, ts := range decodeV2(t, r).Timeseries {
+					for _, s := range ts.Samples {
+						found = found || s.StartTimestamp == 1000
+					}
+				}
+				continue
+			}
+			if hasUnknownFields(t, decode(t, r.body)) {
+				t.Fatalf("a request reached a 1.0 backend with a start timestamp field")
+			}
+		}
+		if v2 && !found {
+			t.Fatal("no part reached the 2.0 backend with the start timestamp 1000")
+		}
+	}
+}
+
+// refuseWhole refuses with 400 every request of n series, in either
+// protocol, and accepts the others (2.0 with its written headers).
+func refuseWhole(t *testing.T, n int) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req := request{header: r.Header, body: body}
+		series := 0
+		if r.Header.Get("Content-Type") == contentTypeV2 {
+			series = len(decodeV2(t, req).Timeseries)
+			w.Header().Set("X-Prometheus-Remote-Write-Samples-Written", "0")
+		} else {
+			var wr prompb.WriteRequest
+			if err := wr.Unmarshal(decode(t, body)); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			series = len(wr.Timeseries)
+		}
+		if series == n {
+			http.Error(w, "refused", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// hasUnknownFields reports whether a 1.0 body's samples or histograms
+// carry fields 1.0 does not define.
+func hasUnknownFields(t *testing.T, body []byte) bool {
+	var wr prompb.WriteRequest
+	if err := wr.Unmarshal(body); err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range wr.Timeseries {
+		for _, s := range ts.Samples {
+			if len(s.XXX_unrecognized) > 0 {
+				return true
+			}
+		}
+		for _, h := range ts.Histograms {
+			if len(h.XXX_unrecognized) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
