@@ -87,6 +87,17 @@ var backendFaults = []backendFault{
 	{name: "403", behave: fixed(status(403, "")), kind: markedDown},
 }
 
+// splitStatus reports whether the fault answers a status prws splits a
+// batch on (400, 409, 413, 422) rather than only retrying it.
+func splitStatus(name string) bool {
+	for _, c := range []string{"400", "409", "413", "422"} {
+		if strings.HasPrefix(name, c+" ") {
+			return true
+		}
+	}
+	return false
+}
+
 // TestBackendFaults runs an in-process daemon against a healthy backend a
 // and a backend b that misbehaves for a while, under steady load.
 func TestBackendFaults(t *testing.T) {
@@ -130,12 +141,17 @@ func runBackendFault(t *testing.T, f backendFault) {
 	b.set(nil)
 	time.Sleep(pick(300*time.Millisecond, 2*time.Second))
 	stop()
-	w.drain(t, l, 30*time.Second, r)
+	tl := w.drain(t, l, 30*time.Second, r)
 	reg := in.d.Registry()
 	dl := gaugeFor(reg, "prws_remote_dead_letter_samples_total", portOf(b))
 	failed, same := b.retriedIdentically()
 	minGap, maxGap, jittered := gaps(b)
-	if same != failed {
+	// A batch refused with a split status just before the backend came
+	// back finds the empty probe accepted and is delivered in parts, not
+	// byte for byte; all of it must still arrive (one such batch per
+	// queue at most).
+	inParts := splitStatus(f.name) && tl.lost == 0 && failed-same <= 2
+	if same != failed && !inParts {
 		t.Errorf("%d of %d refused bodies never accepted byte for byte", failed-same, failed)
 	}
 	if dl != 0 {
