@@ -113,7 +113,7 @@ type SeriesView struct {
 	Histograms int       `json:"histograms,omitempty"`
 	MinTime    time.Time `json:"min_time,omitzero"`
 	MaxTime    time.Time `json:"max_time,omitzero"`
-	LastValue  float64   `json:"last_value,omitempty"`
+	LastValue  Float     `json:"last_value,omitempty"`
 }
 
 // DeadLetterDetail is a dead letter with the first series of its body.

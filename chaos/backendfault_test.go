@@ -20,9 +20,8 @@ import (
 type faultKind int
 
 const (
-	retried      faultKind = iota // retried until accepted, byte for byte
-	deadLettered                  // parked once, replay moves on
-	authFailed                    // retried and the backend marked down
+	retried    faultKind = iota // retried until accepted, byte for byte
+	markedDown                  // retried and the backend marked down at once
 )
 
 type backendFault struct {
@@ -79,13 +78,24 @@ var backendFaults = []backendFault{
 	{name: "hang past timeout", behave: fixed(hang), kind: retried},
 	{name: "slow accept 700ms", behave: fixed(closeConn), slowAccept: 700 * time.Millisecond, kind: retried},
 	{name: "flapping 1s", behave: func(*backend) behavior { return flapping(time.Second) }, kind: retried},
-	{name: "400", behave: fixed(status(400, "")), kind: deadLettered},
-	{name: "409", behave: fixed(status(409, "")), kind: deadLettered},
-	{name: "413", behave: fixed(status(413, "")), kind: deadLettered},
-	{name: "415", behave: fixed(status(415, "")), kind: deadLettered},
-	{name: "422", behave: fixed(status(422, "")), kind: deadLettered},
-	{name: "401", behave: fixed(status(401, "")), kind: authFailed},
-	{name: "403", behave: fixed(status(403, "")), kind: authFailed},
+	{name: "400 for every write", behave: fixed(status(400, "")), kind: markedDown},
+	{name: "409 for every write", behave: fixed(status(409, "")), kind: markedDown},
+	{name: "413 for every write", behave: fixed(status(413, "")), kind: markedDown},
+	{name: "415 for every write", behave: fixed(status(415, "")), kind: markedDown},
+	{name: "422 for every write", behave: fixed(status(422, "")), kind: markedDown},
+	{name: "401", behave: fixed(status(401, "")), kind: markedDown},
+	{name: "403", behave: fixed(status(403, "")), kind: markedDown},
+}
+
+// splitStatus reports whether the fault answers a status prws splits a
+// batch on (400, 409, 413, 422) rather than only retrying it.
+func splitStatus(name string) bool {
+	for _, c := range []string{"400", "409", "413", "422"} {
+		if strings.HasPrefix(name, c+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestBackendFaults runs an in-process daemon against a healthy backend a
@@ -131,42 +141,30 @@ func runBackendFault(t *testing.T, f backendFault) {
 	b.set(nil)
 	time.Sleep(pick(300*time.Millisecond, 2*time.Second))
 	stop()
-	tl := w.tally(l)
-	if f.kind != deadLettered {
-		tl = w.drain(t, l, 30*time.Second, r)
-	} else {
-		time.Sleep(500 * time.Millisecond)
-		tl = w.tally(l)
-		r.Acked, r.Delivered, r.Lost, r.Dup = tl.acked, tl.delivered, tl.lost, tl.dup
-	}
+	tl := w.drain(t, l, 30*time.Second, r)
 	reg := in.d.Registry()
 	dl := gaugeFor(reg, "prws_remote_dead_letter_samples_total", portOf(b))
 	failed, same := b.retriedIdentically()
 	minGap, maxGap, jittered := gaps(b)
-	switch f.kind {
-	case retried, authFailed:
-		if same != failed {
-			t.Errorf("%d of %d refused bodies never accepted byte for byte", failed-same, failed)
-		}
-		if dl != 0 {
-			t.Errorf("%v samples dead-lettered by a retryable fault", dl)
-		}
-		if f.minGap > 0 && minGap < f.minGap {
-			t.Errorf("retries %v apart, Retry-After asked for %v", minGap, f.minGap)
-		}
-		if maxGap > max(f.maxWait, 200*time.Millisecond)+f.slowAccept+2*time.Second {
-			t.Errorf("retry gap %v exceeds the capped backoff", maxGap)
-		}
-	case deadLettered:
-		if int64(dl) != tl.lost || tl.lost == 0 {
-			t.Errorf("lost %d samples, dead-lettered %v: every lost sample must be a counted dead letter", tl.lost, dl)
-		}
-		if n := maxAttempts(b); n != 1 {
-			t.Errorf("a refused body was sent %d times, want once", n)
-		}
+	// A batch refused with a split status just before the backend came
+	// back finds the empty probe accepted and is delivered in parts, not
+	// byte for byte; all of it must still arrive (one such batch per
+	// queue at most).
+	inParts := splitStatus(f.name) && tl.lost == 0 && failed-same <= 2
+	if same != failed && !inParts {
+		t.Errorf("%d of %d refused bodies never accepted byte for byte", failed-same, failed)
 	}
-	if f.kind == authFailed && !wasDown {
-		t.Error("backend answering 401/403 never marked down")
+	if dl != 0 {
+		t.Errorf("%v samples dead-lettered by a retryable fault", dl)
+	}
+	if f.minGap > 0 && minGap < f.minGap {
+		t.Errorf("retries %v apart, Retry-After asked for %v", minGap, f.minGap)
+	}
+	if maxGap > max(f.maxWait, 200*time.Millisecond)+f.slowAccept+2*time.Second {
+		t.Errorf("retry gap %v exceeds the capped backoff", maxGap)
+	}
+	if f.kind == markedDown && !wasDown {
+		t.Error("backend refusing every write never marked down")
 	}
 	basePhase, faultPhase := ackP99(l, time.Time{}, t1), ackP99(l, t1, t2)
 	baseLag, faultLag := lagP99(l, a, time.Time{}, t1), lagP99(l, a, t1, t2)

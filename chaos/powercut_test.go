@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -103,7 +104,9 @@ func runPowerCut(t *testing.T, c powerCutCase) {
 	if tl.dup > bound {
 		t.Errorf("%d duplicate deliveries, more than the in-flight batches of %d crashes allow (%d)", tl.dup, c.cycles, bound)
 	}
-	r.Note = fmt.Sprintf("%d cycles; starts ready after %s; dup bound %d", c.cycles, spread(ready), bound)
+	st := disk.Stats()
+	r.Note = fmt.Sprintf("%d cycles; starts ready after %s; dup bound %d; %d file and %d directory fsyncs",
+		c.cycles, spread(ready), bound, st.FileSyncs, st.DirSyncs)
 	t.Logf("%+v; %s", tl, r.Note)
 }
 
@@ -174,7 +177,7 @@ func TestPowerCutDeadLetters(t *testing.T) {
 	report(t, r)
 	mnt, disk := powerfs.MountT(t)
 	be := newBackend(t)
-	be.set(status(http.StatusUnprocessableEntity, ""))
+	be.set(refuseData(http.StatusUnprocessableEntity))
 	w := newWorld(t, 1, be)
 	data := filepath.Join(mnt, "data")
 	args := []string{"--data-dir", data, "--promes", w.promes(), "--shard", "1", "--remote_write_min_wait", "10ms"}
@@ -221,4 +224,17 @@ func deadLetterNames(t *testing.T, data string) []string {
 		names = append(names, d.Name)
 	}
 	return names
+}
+
+// refuseData answers code to every write that holds data, and accepts
+// the empty write request prws probes a refusing backend with: so the
+// data is refused, not the backend failing.
+func refuseData(code int) behavior {
+	empty := snappy.Encode(nil, nil)
+	return func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if bytes.Equal(body, empty) {
+			return false
+		}
+		return status(code, "")(w, r, body)
+	}
 }

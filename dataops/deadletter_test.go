@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/prometheus/prompb"
+
 	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/queue"
@@ -26,14 +28,32 @@ func TestRecordsOfSplitsSeriesAndMetadata(t *testing.T) {
 	if samples != 12 || len(recs) != 2 {
 		t.Fatalf("samples %d, records %d; want 12, 2", samples, len(recs))
 	}
-	if recs[0].Kind != queue.KindSeries || recs[0].Samples != 12 || recs[0].Tenant != "team-a" {
-		t.Errorf("series record %+v", recs[0])
+	if recs[1].Kind != queue.KindSeries || recs[1].Samples != 12 || recs[1].Tenant != "team-a" {
+		t.Errorf("series record %+v", recs[1])
 	}
-	if recs[1].Kind != queue.KindMetadata || recs[1].Samples != 0 {
-		t.Errorf("metadata record %+v", recs[1])
+	if recs[0].Kind != queue.KindMetadata || recs[0].Samples != 0 {
+		t.Errorf("metadata record %+v", recs[0])
 	}
 	if got := len(recs[0].Payload) + len(recs[1].Payload); got != len(body) {
 		t.Errorf("payloads hold %d bytes, body %d", got, len(body))
+	}
+}
+
+// A dead letter of series with start timestamps (fields 1.0 does not
+// know) is re-queued as KindSeriesST, so they are not lost.
+func TestRecordsOfKeepsStartTimestamps(t *testing.T) {
+	wr := prompb.WriteRequest{Timeseries: []prompb.TimeSeries{{
+		Labels:  []prompb.Label{{Name: "__name__", Value: "x_total"}},
+		Samples: []prompb.Sample{{Value: 1, Timestamp: 2, XXX_unrecognized: []byte{0x18, 0x01}}},
+	}}}
+	body, err := wr.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byShard, _, err := RecordsOf(body, "", router.KeySeries, 1)
+	recs := byShard[0]
+	if err != nil || len(recs) != 1 || recs[0].Kind != queue.KindSeriesST {
+		t.Fatalf("records %+v, err %v; want one KindSeriesST", recs, err)
 	}
 }
 

@@ -20,21 +20,22 @@ import (
 var errBadBody = errors.New("body is not a remote-write WriteRequest")
 
 // RecordsOf splits an uncompressed remote-write 1.0 WriteRequest into
-// queue records for a backend of shards queues (a power of two): per
-// shard, one KindSeries record of the field-1 (TimeSeries) entries that
-// ingest routes there (router.ShardOf of the series' key hash), and, in
-// shard 0, one KindMetadata record of the field-3 entries, as ingest
-// places metadata. A shard with nothing has no records. All records
-// carry tenant and alias body. It returns the samples (samples plus
-// histograms) of the series.
+// queue records for a backend of shards queues (a power of two): in shard
+// 0 first one KindMetadata record of the field-3 entries (so that a 2.0
+// backend's worker knows the metadata before the series), then, per
+// shard, one series record of the field-1 (TimeSeries) entries that
+// ingest routes there (router.ShardOf of the series' key hash). A shard
+// with nothing has no records. A series record is KindSeriesST when one
+// of its samples or histograms carries fields 1.0 does not know (the
+// start timestamps of 2.0 input, which a dead letter keeps), else
+// KindSeries. All records carry tenant and alias body. It returns the
+// samples (samples plus histograms) of the series.
 func RecordsOf(body []byte, tenant string, key router.Key, shards int) ([][]queue.Record, int, error) {
 	if shards < 1 || shards&(shards-1) != 0 {
 		return nil, 0, fmt.Errorf("%d shards: not a power of two", shards)
 	}
-	series := make([][]byte, shards)
+	sp := splitter{h: router.NewHasher(key), shards: make([]shardPart, shards)}
 	var meta []byte
-	samples, counts := 0, make([]int, shards)
-	h := router.NewHasher(key)
 	for off := 0; off < len(body); {
 		field, start, end, err := nextField(body, off)
 		if err != nil {
@@ -42,44 +43,88 @@ func RecordsOf(body []byte, tenant string, key router.Key, shards int) ([][]queu
 		}
 		switch field {
 		case 1:
-			shard, n, err := routeSeries(h, body[start:end], shards)
-			if err != nil {
+			if err := sp.add(body[off:end], body[start:end]); err != nil {
 				return nil, 0, err
 			}
-			series[shard] = append(series[shard], body[off:end]...)
-			counts[shard] += n
-			samples += n
 		case 3:
 			meta = append(meta, body[off:end]...)
 		}
 		off = end
 	}
-	out := make([][]queue.Record, shards)
-	for i, p := range series {
-		if len(p) > 0 {
-			out[i] = append(out[i], queue.Record{Kind: queue.KindSeries, Tenant: tenant, Samples: counts[i], Payload: p})
-		}
+	return sp.records(tenant, meta), sp.samples, nil
+}
+
+// splitter sorts the series of a WriteRequest into shards.
+type splitter struct {
+	h       *router.Hasher
+	shards  []shardPart
+	samples int
+}
+
+// shardPart is what one shard gets: TimeSeries fields as they are in the
+// body, their samples, and whether one carries a start timestamp.
+type shardPart struct {
+	payload []byte
+	samples int
+	st      bool
+}
+
+// add decodes the TimeSeries message msg of field (tag and length
+// included) and appends field to the part of its shard: the shard its
+// labels hash to, in sorted name order as ingest hashes them.
+func (sp *splitter) add(field, msg []byte) error {
+	var ts prompb.TimeSeries
+	if err := ts.Unmarshal(msg); err != nil {
+		return fmt.Errorf("%w: %v", errBadBody, err)
 	}
+	slices.SortFunc(ts.Labels, func(a, b prompb.Label) int { return strings.Compare(a.Name, b.Name) })
+	sp.h.Reset()
+	for _, l := range ts.Labels {
+		sp.h.AddString(l.Name, l.Value)
+	}
+	p := &sp.shards[router.ShardOf(sp.h.Sum64(), len(sp.shards))]
+	n := len(ts.Samples) + len(ts.Histograms)
+	p.payload = append(p.payload, field...)
+	p.samples += n
+	p.st = p.st || hasUnknown(&ts)
+	sp.samples += n
+	return nil
+}
+
+// records returns the records of each shard, the metadata first in
+// shard 0.
+func (sp *splitter) records(tenant string, meta []byte) [][]queue.Record {
+	out := make([][]queue.Record, len(sp.shards))
 	if len(meta) > 0 {
 		out[0] = append(out[0], queue.Record{Kind: queue.KindMetadata, Tenant: tenant, Payload: meta})
 	}
-	return out, samples, nil
+	for i, p := range sp.shards {
+		if len(p.payload) == 0 {
+			continue
+		}
+		kind := queue.KindSeries
+		if p.st {
+			kind = queue.KindSeriesST
+		}
+		out[i] = append(out[i], queue.Record{Kind: kind, Tenant: tenant, Samples: p.samples, Payload: p.payload})
+	}
+	return out
 }
 
-// routeSeries decodes one TimeSeries message and returns the shard its
-// labels hash to, in sorted name order as ingest hashes them, and its
-// samples plus histograms.
-func routeSeries(h *router.Hasher, msg []byte, shards int) (shard, samples int, err error) {
-	var ts prompb.TimeSeries
-	if err := ts.Unmarshal(msg); err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", errBadBody, err)
+// hasUnknown reports whether a sample or histogram of ts has fields 1.0
+// does not know.
+func hasUnknown(ts *prompb.TimeSeries) bool {
+	for i := range ts.Samples {
+		if len(ts.Samples[i].XXX_unrecognized) > 0 {
+			return true
+		}
 	}
-	slices.SortFunc(ts.Labels, func(a, b prompb.Label) int { return strings.Compare(a.Name, b.Name) })
-	h.Reset()
-	for _, l := range ts.Labels {
-		h.AddString(l.Name, l.Value)
+	for i := range ts.Histograms {
+		if len(ts.Histograms[i].XXX_unrecognized) > 0 {
+			return true
+		}
 	}
-	return router.ShardOf(h.Sum64(), shards), len(ts.Samples) + len(ts.Histograms), nil
+	return false
 }
 
 // nextField reads the length-delimited field starting at off and returns
@@ -139,7 +184,7 @@ func viewOf(ts prompb.TimeSeries) adminapi.SeriesView {
 		v.MinTime, v.MaxTime = time.UnixMilli(lo).UTC(), time.UnixMilli(hi).UTC()
 	}
 	if n := len(ts.Samples); n > 0 {
-		v.LastValue = ts.Samples[n-1].Value
+		v.LastValue = adminapi.Float(ts.Samples[n-1].Value)
 	}
 	return v
 }

@@ -20,6 +20,9 @@ type acc struct {
 	recs   []queue.Record
 	zbuf   []byte // the records' compressed blocks (seal.go), in order
 	zends  []int  // end of each record's block in zbuf; equal ends: stored raw
+	// metaIn is, per metadata entry of a remote-write 2.0 request, the
+	// ordinal + 1 of the last record it was added to (addWithMeta).
+	metaIn []int32
 }
 
 // add appends payload p (one entry of the given kind, never 0) to the
@@ -72,6 +75,8 @@ func (a *acc) bind(t Target, est int) {
 func (a *acc) reset(keep int) {
 	a.target, a.buf, a.spans, a.open = nil, a.buf[:0], a.spans[:0], recSpan{}
 	a.zbuf, a.zends = a.zbuf[:0], a.zends[:0]
+	clear(a.metaIn)
+	a.metaIn = a.metaIn[:0]
 	clear(a.recs)
 	if cap(a.buf) > keep {
 		a.buf = nil

@@ -114,14 +114,16 @@ func (p *seriesParser) parseCanonical(b []byte, start, end int, lim *labelLimits
 // checking name order, non-empty names and the length caps, and stages
 // their hashed form. It returns where the run ends and how many labels it
 // holds; ok false means a label of the run needs the general path, as do
-// labels closer than window bytes to the end of b and runs whose hashed
-// form passes maxStaged bytes. It is the decoder's hot loop: one pass,
+// labels closer than window bytes to the end of b, runs whose hashed
+// form passes maxStaged bytes and runs without a non-empty __name__ (the
+// general path reports that). It is the decoder's hot loop: one pass,
 // little state and no calls unless two names share their first eight
 // bytes, so that the state stays in registers.
 func (p *seriesParser) scanLabels(b []byte, i, end int, lim *labelLimits) (runEnd, n int, ok bool) {
 	start := i
 	var prev uint64  // nameKey of the previous name
 	pi, pos := -1, 0 // previous entry (none yet), staged bytes
+	named := false   // a non-empty __name__ was seen
 	for i < end && b[i] == labelTag {
 		if len(b)-i < window || pos > maxStaged {
 			return 0, 0, false
@@ -138,13 +140,16 @@ func (p *seriesParser) scanLabels(b []byte, i, end int, lim *labelLimits) (runEn
 		if key < prev || key == prev && pi >= 0 && !nameLess(b, pi+4, int(b[pi+3]), i+4, nl) {
 			return 0, 0, false
 		}
+		if key == metricNameKey && nl == 8 {
+			named = vl > 0
+		}
 		prev, pi = key, i
 		stageLabel((*[stageRoom]byte)(p.stage[pos:pos+stageRoom:pos+stageRoom]), w, nl, size)
 		pos += size - 4
 		i += size
 	}
 	p.staged = pos
-	return i, (i - start - pos) / 4, true // each entry stages 4 bytes less
+	return i, (i - start - pos) / 4, named // each entry stages 4 bytes less
 }
 
 // nameKey returns the first eight bytes of a name of length n >= 1, read
@@ -202,8 +207,8 @@ func restFields(b []byte, i, end int) (samples int, ok bool) {
 			}
 		}
 		f, next, err := nextField(ts, i)
-		if err != nil || f.num == 1 || checkField(timeSeriesSchema, ts, &f) != nil {
-			return 0, false
+		if err != nil || f.num == 1 || f.num == 4 || checkField(timeSeriesSchema, ts, &f) != nil {
+			return 0, false // histograms are validated on the general path
 		}
 		if f.num == 2 || f.num == 4 {
 			samples++

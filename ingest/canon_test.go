@@ -81,43 +81,51 @@ func canonCases() []canonCase {
 	node, _ := nodeExporterRequest(1).Marshal()
 	return []canonCase{
 		{"node exporter", Options{}, node, true},
-		{"empty value", Options{}, series(lab("a", ""), lab("b", "1"), sample()), true},
-		{"no samples", Options{}, series(lab("a", "1")), true},
-		{"name prefix of the next", Options{}, series(lab("a", "1"), lab("a\x00", "2"), sample()), true},
-		{"names equal in 8 bytes", Options{}, series(lab("kubernetes_namespace", "a"), lab("kubernetes_pod_name", "b"), sample()), true},
-		{"names equal in 16 bytes", Options{}, series(lab("abcdefghijklmnopq", "1"), lab("abcdefghijklmnopr", "2"), sample()), true},
-		{"8-byte name prefix of the next", Options{}, series(lab("abcdefgh", "1"), lab("abcdefghi", "2"), sample()), true},
-		{"16-byte name prefix of the next", Options{}, series(lab(long('n', 16), "1"), lab(long('n', 17), "2"), sample()), true},
-		{"unsorted in 8 bytes", Options{}, series(lab("abcdefghZ", "1"), lab("abcdefghA", "2"), sample()), false},
-		{"unsorted in 16 bytes", Options{}, series(lab(long('n', 16)+"b", "1"), lab(long('n', 16)+"a", "2"), sample()), false},
-		{"longer name first", Options{}, series(lab("abcdefghi", "1"), lab("abcdefgh", "2"), sample()), false},
-		{"unsorted short", Options{}, series(lab("b", "1"), lab("a", "2"), sample()), false},
-		{"duplicate long name", Options{}, series(lab(long('d', 20), "1"), lab(long('d', 20), "2"), sample()), false},
-		{"duplicate short name", Options{}, series(lab("a", "1"), lab("a", "2"), sample()), false},
+		{"empty value", Options{}, named(lab("a", ""), lab("b", "1"), sample()), true},
+		{"no samples", Options{}, named(lab("a", "1")), true},
+		{"name prefix of the next", Options{}, named(lab("a", "1"), lab("a\x00", "2"), sample()), true},
+		{"names equal in 8 bytes", Options{}, named(lab("kubernetes_namespace", "a"), lab("kubernetes_pod_name", "b"), sample()), true},
+		{"names equal in 16 bytes", Options{}, named(lab("abcdefghijklmnopq", "1"), lab("abcdefghijklmnopr", "2"), sample()), true},
+		{"8-byte name prefix of the next", Options{}, named(lab("abcdefgh", "1"), lab("abcdefghi", "2"), sample()), true},
+		{"16-byte name prefix of the next", Options{}, named(lab(long('n', 16), "1"), lab(long('n', 17), "2"), sample()), true},
+		{"unsorted in 8 bytes", Options{}, named(lab("abcdefghZ", "1"), lab("abcdefghA", "2"), sample()), false},
+		{"unsorted in 16 bytes", Options{}, named(lab(long('n', 16)+"b", "1"), lab(long('n', 16)+"a", "2"), sample()), false},
+		{"longer name first", Options{}, named(lab("abcdefghi", "1"), lab("abcdefgh", "2"), sample()), false},
+		{"unsorted short", Options{}, named(lab("b", "1"), lab("a", "2"), sample()), false},
+		{"duplicate long name", Options{}, named(lab(long('d', 20), "1"), lab(long('d', 20), "2"), sample()), false},
+		{"duplicate short name", Options{}, named(lab("a", "1"), lab("a", "2"), sample()), false},
 		{"empty name", Options{}, series(lab("", "1"), sample()), false},
 		{"no labels", Options{}, series(sample()), false},
-		{"non-ASCII value", Options{}, series(lab("a", "é"), sample()), false},
-		{"invalid UTF-8 name", Options{}, series(lab("a\xff", "1"), sample()), false},
-		{"entry of 128 bytes", Options{}, series(lab("a", long('v', 121)), sample()), true},
-		{"entry of 129 bytes", Options{}, series(lab("a", long('v', 122)), sample()), false},
-		{"entry of 130 bytes", Options{}, series(lab("a", long('v', 123)), sample()), false},
-		{"name of 122 bytes", Options{}, series(lab(long('n', 122), ""), sample()), true},
-		{"name of 127 bytes", Options{}, series(lab(long('n', 127), "1"), sample()), false},
-		{"value of 128 bytes", Options{}, series(lab("a", long('v', 128)), sample()), false},
-		{"label after a sample", Options{}, series(lab("a", "1"), sample(), lab("b", "2")), false},
+		{"non-ASCII value", Options{}, named(lab("a", "é"), sample()), false},
+		{"invalid UTF-8 name", Options{}, named(lab("a\xff", "1"), sample()), false},
+		{"entry of 128 bytes", Options{}, named(lab("a", long('v', 121)), sample()), true},
+		{"entry of 129 bytes", Options{}, named(lab("a", long('v', 122)), sample()), false},
+		{"entry of 130 bytes", Options{}, named(lab("a", long('v', 123)), sample()), false},
+		{"name of 122 bytes", Options{}, named(lab(long('n', 122), ""), sample()), true},
+		{"name of 127 bytes", Options{}, named(lab(long('n', 127), "1"), sample()), false},
+		{"value of 128 bytes", Options{}, named(lab("a", long('v', 128)), sample()), false},
+		{"label after a sample", Options{}, named(lab("a", "1"), sample(), lab("b", "2")), false},
 		{"sample first", Options{}, series(sample(), lab("a", "1")), false},
 		{"value before name", Options{}, series(raw(nil).bytes(1, raw(nil).str(2, "1").str(1, "a")), sample()), false},
-		{"label without value", Options{}, series(lab("a", "1"), raw(nil).bytes(1, raw(nil).str(1, "b")), sample()), false},
-		{"name cap met", Options{MaxLabelNameLen: 3}, series(lab("abc", "1"), sample()), true},
-		{"name cap passed", Options{MaxLabelNameLen: 2}, series(lab("abc", "1"), sample()), false},
-		{"value cap met", Options{MaxLabelValueLen: 3}, series(lab("a", "123"), sample()), true},
-		{"value cap passed", Options{MaxLabelValueLen: 2}, series(lab("a", "123"), sample()), false},
-		{"label cap met", Options{MaxLabelsPerSeries: 2}, series(lab("a", "1"), lab("b", "2"), sample()), true},
-		{"label cap passed", Options{MaxLabelsPerSeries: 1}, series(lab("a", "1"), lab("b", "2"), sample()), false},
-		{"truncated sample", Options{}, series(lab("a", "1"), raw{0x12, 0x03, 0x09}), false},
+		{"label without value", Options{}, named(lab("a", "1"), raw(nil).bytes(1, raw(nil).str(1, "b")), sample()), false},
+		{"name cap met", Options{MaxLabelNameLen: 8}, named(lab("abcdefgh", "1"), sample()), true},
+		{"name cap passed", Options{MaxLabelNameLen: 8}, named(lab("abcdefghi", "1"), sample()), false},
+		{"value cap met", Options{MaxLabelValueLen: 3}, named(lab("a", "123"), sample()), true},
+		{"value cap passed", Options{MaxLabelValueLen: 2}, named(lab("a", "123"), sample()), false},
+		{"label cap met", Options{MaxLabelsPerSeries: 3}, named(lab("a", "1"), lab("b", "2"), sample()), true},
+		{"label cap passed", Options{MaxLabelsPerSeries: 2}, named(lab("a", "1"), lab("b", "2"), sample()), false},
+		{"truncated sample", Options{}, named(lab("a", "1"), raw{0x12, 0x03, 0x09}), false},
 		{"labels past maxStaged", Options{}, series(manyLabels(60, 80)...), false},
+		{"no metric name", Options{}, series(lab("a", "1"), sample()), false},
+		{"empty metric name", Options{}, series(lab("__name__", ""), lab("a", "1"), sample()), false},
 		{"metric name not first", Options{}, series(lab("A", "1"), lab("__name__", "up"), lab("job", "x"), sample()), true},
 	}
+}
+
+// named is series with a __name__ label first: every name the cases use
+// after it sorts after "__name__".
+func named(fields ...raw) raw {
+	return series(append([]raw{lab("__name__", "m")}, fields...)...)
 }
 
 // manyLabels returns n sorted labels with values of vlen bytes.
@@ -174,7 +182,7 @@ func TestCanonicalNonASCIITail(t *testing.T) {
 func TestCanonicalEntrySizes(t *testing.T) {
 	for nl := 1; nl <= 130; nl += 1 + nl/16 {
 		for vl := 0; vl <= 130; vl += 1 + vl/16 {
-			body := series(lab("a", "1"), lab("b"+strings.Repeat("n", nl-1), strings.Repeat("v", vl)), sample())
+			body := named(lab("a", "1"), lab("b"+strings.Repeat("n", nl-1), strings.Repeat("v", vl)), sample())
 			if want := 6+nl+vl <= maxEntry; canonical(t, Options{}, body) != want {
 				t.Fatalf("name %d value %d bytes: canonical path taken %v, want %v", nl, vl, !want, want)
 			}

@@ -87,7 +87,7 @@ func (d *decoder) topField(b []byte, f *field, next int) error {
 	}
 	e := &DecodeError{Series: -1, Metadata: -1, Offset: f.tagStart, Label: labelForError(label), Err: err}
 	if f.num == 1 {
-		e.Series = len(d.entries) + d.relabelDropped + d.relabelInvalid
+		e.Series, e.Labels = len(d.entries)+d.relabelDropped+d.relabelInvalid, d.p.render(b)
 	} else {
 		e.Metadata = len(d.meta)
 	}
@@ -117,8 +117,8 @@ func (d *decoder) series(b []byte, f *field, next int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if label, err := d.p.checkLabels(b, d.opts); err != nil {
-		return label, err
+	if label, err := d.p.checkLabels(b, d.opts); err != nil && !(d.rules != nil && isMetricNameErr(err)) {
+		return label, err // with global rules the name is checked as relabeled
 	}
 	if d.rules != nil {
 		return d.relabelSeries(b, f, next, n)

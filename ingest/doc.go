@@ -7,9 +7,10 @@
 //
 // The snappy-decoded body is walked at the protobuf wire level. Each
 // TimeSeries is validated in full (wire types of every nested field, label
-// rules, optional size caps), hashed in sorted label order, and its raw
-// bytes (tag, length and body exactly as received) are copied into the
-// payload of every target it routes to. Concatenated TimeSeries entries are
+// rules, a non-empty __name__, native histograms with model/histogram's
+// Validate, optional size caps: validate.go), hashed in sorted label
+// order, and its raw bytes (tag, length and body exactly as received) are
+// copied into the payload of every target it routes to. Concatenated TimeSeries entries are
 // themselves a valid WriteRequest, so a queue record can be replayed as is.
 // A series whose labels come first in the encoding every sender emits,
 // sorted, ASCII and short (the canonical path, canon.go) is validated and
@@ -78,10 +79,14 @@
 // caps) and converted to the remote-write 1.0 request it stands for:
 // series in order with sorted labels, samples, integer and float native
 // histograms, exemplars with their labels, and one MetricMetadata per
-// metric family (classic histogram and summary suffixes removed). That
-// request is routed exactly as a 1.0 body is, so queue records stay 1.0.
-// Start (created) timestamps have no 1.0 field: they are dropped and no
-// backend ever sees them, 2.0 backends included. Every 2.0 answer after
+// metric family (classic histogram and summary suffixes removed). Start
+// (created) timestamps stay in the field numbers 2.0 gives them (Sample
+// field 3, Histogram field 17), unknown fields to a 1.0 decoder; the
+// records of a request that has any are queue.KindSeriesST. That request
+// is routed as a 1.0 body is (v2place.go), except that every record a
+// series goes into also holds, once, the metadata entry of its family:
+// metadata reaches every shard and backend its series go to, and any
+// batch holds the metadata of its series. Every 2.0 answer after
 // content negotiation carries X-Prometheus-Remote-Write-Samples-Written,
 // -Histograms-Written and -Exemplars-Written: on 204 the elements of the
 // series the limiter admitted, otherwise 0. 1.0 answers carry none.
@@ -113,6 +118,10 @@
 // for every done signal even when the client has gone away, so no queue
 // writer is left blocked and the answer, though moot, stays truthful.
 //
-// Not provided: compression other than snappy, start timestamps of
-// remote-write 2.0, deduplication of series repeated within or across requests.
+// The metadata entries of a 1.0 request go to every shard of every
+// backend, ahead of its series: a 1.0 sender sends metadata apart from the
+// series it describes.
+//
+// Not provided: compression other than snappy, deduplication of series
+// repeated within or across requests.
 package ingest

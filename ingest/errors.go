@@ -18,6 +18,14 @@ var (
 	// ErrLimit: a configured size cap (labels per series, name or value
 	// length) was exceeded.
 	ErrLimit = errors.New("limit exceeded")
+	// ErrInvalidHistogram: a native histogram fails Prometheus'
+	// validation (model/histogram Validate).
+	ErrInvalidHistogram = errors.New("invalid native histogram")
+	// ErrInvalidSeries: a remote-write 2.0 series breaks a MUST of the
+	// specification other than the label rules (no samples nor
+	// histograms, or both; an exemplar without a timestamp; an unknown
+	// metadata type).
+	ErrInvalidSeries = errors.New("invalid series")
 )
 
 // Wire-level causes, wrapped into ErrMalformed by the decoder.
@@ -37,11 +45,13 @@ type DecodeError struct {
 	Series   int    // index of the TimeSeries entry, -1 when not inside one
 	Metadata int    // index of the MetricMetadata entry, -1 when not inside one
 	Label    string // label name involved, "" when none
+	Labels   string // the series' labels as parsed, rendered and capped; "" when unknown
 	Offset   int    // byte offset in the decoded body where the entry starts
-	Err      error  // the cause; wraps ErrMalformed, ErrInvalidLabels or ErrLimit
+	Err      error  // the cause; wraps ErrMalformed, ErrInvalidLabels, ErrInvalidHistogram or ErrLimit
 }
 
-// Error renders e.g. `series 3 (offset 120): label "job": duplicate label name`.
+// Error renders e.g. `series 3 {__name__="up", job="a"} (offset 120):
+// label "job": duplicate label name`.
 func (e *DecodeError) Error() string {
 	s := "request"
 	switch {
@@ -49,6 +59,9 @@ func (e *DecodeError) Error() string {
 		s = "series " + strconv.Itoa(e.Series)
 	case e.Metadata >= 0:
 		s = "metadata " + strconv.Itoa(e.Metadata)
+	}
+	if e.Labels != "" {
+		s += " " + e.Labels
 	}
 	s += " (offset " + strconv.Itoa(e.Offset) + ")"
 	if e.Label != "" {

@@ -48,7 +48,7 @@ func TestBadInputs(t *testing.T) {
 		want string
 	}{
 		{"series without labels", Options{}, series(sample()), "series 0 (offset 0): invalid labels: series has no labels"},
-		{"second series without labels", Options{}, append(series(lab("a", "1")), series(sample())...), "series 1 "},
+		{"second series without labels", Options{}, append(named(lab("a", "1")), series(sample())...), "series 1 "},
 		{"empty label name", Options{}, series(lab("", "x")), "empty label name"},
 		{"duplicate label sorted", Options{}, series(lab("a", "1"), lab("a", "2")), `label "a": invalid labels: duplicate label name`},
 		{"duplicate label unsorted", Options{}, series(lab("b", "1"), lab("a", "1"), lab("b", "2")), `label "b": invalid labels: duplicate label name`},

@@ -191,7 +191,7 @@ func nodeExporterRequest(n int) *prompb.WriteRequest {
 // richRequest has histograms, exemplars, a stale marker and metadata.
 func richRequest() *prompb.WriteRequest {
 	h := prompb.Histogram{
-		Count: &prompb.Histogram_CountInt{CountInt: 12}, Sum: 42.5, Schema: 3,
+		Count: &prompb.Histogram_CountInt{CountInt: 9}, Sum: 42.5, Schema: 3,
 		ZeroThreshold: 1e-128, ZeroCount: &prompb.Histogram_ZeroCountInt{ZeroCountInt: 2},
 		NegativeSpans: []prompb.BucketSpan{{Offset: -2, Length: 2}}, NegativeDeltas: []int64{1, -1},
 		PositiveSpans: []prompb.BucketSpan{{Offset: 0, Length: 3}}, PositiveDeltas: []int64{2, 1, -2},

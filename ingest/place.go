@@ -28,6 +28,9 @@ type placer struct {
 	kept        int       // series admitted
 	dropped     int       // series refused by the limiter
 	keptSamples int       // samples + histograms of the admitted series
+	// v2, when set, places a converted remote-write 2.0 request
+	// (placeV2); nil for a 1.0 request.
+	v2 *v2Placement
 
 	// br evaluates per-backend write rules (relabelplace.go).
 	br backendRelabel
@@ -117,22 +120,24 @@ func noTarget(b, s int) error {
 	return fmt.Errorf("%w: backend %d shard %d", errRouting, b, s)
 }
 
-// place routes every decoded entry and metadata span of d.
+// place routes every decoded entry and metadata span of d: for a 1.0
+// request the metadata first, to every shard of every backend, then the
+// series; a 2.0 request (p.v2) with placeV2.
 func (p *placer) place(rt *Routing, d *decoder, body []byte, lim Limiter, max int) error {
-	ring := allUpRing(rt, p.degraded)
 	p.est = shareBytes(len(body), rt)
-	var err error
-	if rt.Relabel.perBackend() {
-		err = p.placeRelabeled(rt, d, body, lim, max)
-	} else if ring != nil {
-		err = p.placeAllUp(rt, ring, d, body, lim, max)
-	} else {
-		err = p.placeEach(rt, d, body, lim, max)
+	if p.v2 != nil {
+		return p.placeV2(rt, d, body, lim, max)
 	}
-	if err != nil {
+	if err := p.placeMetadata(rt, d.meta, body); err != nil {
 		return err
 	}
-	return p.placeMetadata(rt, d.meta, body)
+	if rt.Relabel.perBackend() {
+		return p.placeRelabeled(rt, d, body, lim, max)
+	}
+	if ring := allUpRing(rt, p.degraded); ring != nil {
+		return p.placeAllUp(rt, ring, d, body, lim, max)
+	}
+	return p.placeEach(rt, d, body, lim, max)
 }
 
 // admit asks lim (nil: admit all) about e and counts the answer.
@@ -182,14 +187,7 @@ func (p *placer) placeEach(rt *Routing, d *decoder, body []byte, lim Limiter, ma
 
 // placeSeries appends one series to each of its replicas' accumulators.
 func (p *placer) placeSeries(rt *Routing, e *entry, payload []byte, max int) error {
-	p.dst = rt.Ring.Lookup(e.hash, rt.Health, p.dst[:0])
-	if p.degraded {
-		p.alt = rt.Ring.Lookup(e.hash, nil, p.alt[:0])
-		if !slices.Equal(p.dst, p.alt) {
-			p.rerouted++
-		}
-	}
-	shard := rt.Ring.Shard(e.hash)
+	shard := p.lookup(rt, e)
 	for _, b := range p.dst {
 		a, err := p.acc(rt, b, shard)
 		if err != nil {
@@ -200,18 +198,35 @@ func (p *placer) placeSeries(rt *Routing, e *entry, payload []byte, max int) err
 	return nil
 }
 
-// placeMetadata copies every metadata entry to shard 0 of every backend.
+// lookup sets p.dst to e's replicas, counting a series placed away from
+// where it goes with every backend up, and returns e's shard.
+func (p *placer) lookup(rt *Routing, e *entry) int {
+	p.dst = rt.Ring.Lookup(e.hash, rt.Health, p.dst[:0])
+	if p.degraded {
+		p.alt = rt.Ring.Lookup(e.hash, nil, p.alt[:0])
+		if !slices.Equal(p.dst, p.alt) {
+			p.rerouted++
+		}
+	}
+	return rt.Ring.Shard(e.hash)
+}
+
+// placeMetadata copies every metadata entry of a 1.0 request to every
+// shard of every backend: a 1.0 sender sends metadata apart from the
+// series it describes, which may go to any of them.
 func (p *placer) placeMetadata(rt *Routing, meta []span, body []byte) error {
 	if len(meta) == 0 {
 		return nil
 	}
 	for b := range rt.Targets {
-		a, err := p.acc(rt, b, 0)
-		if err != nil {
-			return err
-		}
-		for _, m := range meta {
-			a.add(queue.KindMetadata, body[m.start:m.end], 0, 0)
+		for s := range rt.Targets[b] {
+			a, err := p.acc(rt, b, s)
+			if err != nil {
+				return err
+			}
+			for _, m := range meta {
+				a.add(queue.KindMetadata, body[m.start:m.end], 0, 0)
+			}
 		}
 	}
 	return nil

@@ -205,6 +205,9 @@ func validRelabeled(ls labels.Labels, o *Options) bool {
 	if o.MaxLabelsPerSeries > 0 && ls.Len() > o.MaxLabelsPerSeries {
 		return false
 	}
+	if ls.Get(labels.MetricName) == "" { // what a receiver refuses, as at the door
+		return false
+	}
 	ok := true
 	ls.Range(func(l labels.Label) {
 		if l.Name == "" || !utf8.ValidString(l.Name) || !utf8.ValidString(l.Value) ||
@@ -221,7 +224,11 @@ func validRelabeled(ls labels.Labels, o *Options) bool {
 // d.rewrite with its new labels and every other field as received, and
 // goes on from there (external labels, hashing). A rewrite the label
 // rules refuse (an empty name, a cap passed) is dropped and counted, not
-// an error of the request: the sender sent a valid series.
+// an error of the request: the sender sent a valid series. The metric
+// name rule of the door applies to the series as the rules leave it
+// (checkLabels leaves it to here): rules may give a series its name, and
+// a series they leave without one, rewritten or not, is dropped and
+// counted as invalid.
 func (d *decoder) relabelSeries(b []byte, f *field, next, n int) ([]byte, error) {
 	d.rl.load(&d.p, b)
 	ls, keep, changed := d.rl.apply(d.rules)
@@ -230,7 +237,7 @@ func (d *decoder) relabelSeries(b []byte, f *field, next, n int) ([]byte, error)
 		d.relabelDropped++
 		d.skipping++
 		return nil, nil
-	case !changed:
+	case !changed && ls.Get(labels.MetricName) != "":
 		return d.finish(b, f, next, n, false)
 	}
 	if !validRelabeled(ls, d.opts) {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/prometheus/common/model"
@@ -23,6 +24,8 @@ const fuzzRules = `
 
 // FuzzRelabelDecode: with global rules, the decoder accepts exactly what
 // it accepts without (rules never turn a valid request into an error),
+// but for the metric-name rule, which with rules applies to the series as
+// relabeled,
 // every series it emits is a valid TimeSeries with sorted labels and its
 // samples, and a backend's rewrite of each emitted series is one too.
 func FuzzRelabelDecode(f *testing.F) {
@@ -47,10 +50,15 @@ func FuzzRelabelDecode(f *testing.F) {
 	var br backendRelabel
 	f.Fuzz(func(t *testing.T, body []byte) {
 		plainErr, err := plain.decode(body), d.decode(body)
-		if (plainErr == nil) != (err == nil) {
+		nameOnly := errors.Is(plainErr, errNoMetricName) || errors.Is(plainErr, errEmptyMetricName)
+		if (plainErr == nil || nameOnly) != (err == nil) {
 			t.Fatalf("without rules: %v; with rules: %v", plainErr, err)
 		}
 		if err != nil {
+			return
+		}
+		if nameOnly { // the name rule applies to the series as relabeled
+			checkEmitted(t, d, body)
 			return
 		}
 		if got := len(d.entries) + d.relabelDropped + d.relabelInvalid; got != len(plain.entries) {

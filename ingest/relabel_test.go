@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -104,17 +105,36 @@ func checkCase(t *testing.T, in, want labels.Labels, drop bool, setRules func(*R
 
 // TestRelabelMatchesPrometheus runs Prometheus' own relabel test cases
 // through prws, as global relabel_configs and as a backend's
-// write_relabel_configs: same inputs, same outputs, same drops.
+// write_relabel_configs: same inputs, same outputs, same drops. prws
+// refuses a series without a metric name at the door, as a Prometheus
+// receiver does, so each input gets one (__name__="relabel_case");
+// Prometheus' relabel.Process gives the output for that input, and where
+// the rules leave the name alone that output is the table's plus the
+// name. A series the rules leave without a name is dropped (counted as
+// invalid), as a receiver would refuse it.
 func TestRelabelMatchesPrometheus(t *testing.T) {
 	for i, tc := range prometheusRelabelCases() {
 		rules := withPrometheusDefaults(t, tc.relabel)
+		in := tc.input
+		if !in.Has(labels.MetricName) {
+			in = labels.NewBuilder(in).Set(labels.MetricName, "relabel_case").Labels()
+		}
+		lb := labels.NewBuilder(in)
+		keep := relabel.ProcessBuilder(lb, rules...)
+		want := lb.Labels()
+		if keep && want.Get(labels.MetricName) == "relabel_case" && !tc.input.Has(labels.MetricName) {
+			if tc.drop || !labels.Equal(labels.NewBuilder(want).Del(labels.MetricName).Labels(), tc.output) {
+				t.Fatalf("case %d: Prometheus gives %s for the named input, the table %s (drop %v)", i, want, tc.output, tc.drop)
+			}
+		}
+		drop := !keep || want.Get(labels.MetricName) == ""
 		t.Run(fmt.Sprintf("global/%d", i), func(t *testing.T) {
-			checkCase(t, tc.input, tc.output, tc.drop, func(rt *Routing) {
+			checkCase(t, in, want, drop, func(rt *Routing) {
 				rt.Relabel = &Relabeling{Global: rules}
 			})
 		})
 		t.Run(fmt.Sprintf("backend/%d", i), func(t *testing.T) {
-			checkCase(t, tc.input, tc.output, tc.drop, func(rt *Routing) {
+			checkCase(t, in, want, drop, func(rt *Routing) {
 				rt.Relabel = &Relabeling{Backends: [][]*relabel.Config{rules}}
 			})
 		})
@@ -278,5 +298,30 @@ func TestRelabelV2WrittenCounts(t *testing.T) {
 	expectWritten(t, w, 2+5, 0, 0) // the "keep" series, 2 and 5 samples
 	if got := len(bed.stored(t)); got != 2 {
 		t.Fatalf("stored %d series, want 2", got)
+	}
+}
+
+// TestRelabelV2MetadataAfterDrops: with series of a 2.0 request dropped
+// by the global rules, every kept series still travels with its own
+// family's metadata, not that of a series dropped before it.
+func TestRelabelV2MetadataAfterDrops(t *testing.T) {
+	bed := newBed(t, Options{}, 1, 1, 1)
+	bed.rt.Relabel = &Relabeling{Global: rule(t, `[{source_labels: [job], regex: drop, action: drop}]`)}
+	v := newV2()
+	s := []writev2.Sample{{Value: 1, Timestamp: 1}}
+	for _, f := range []struct{ name, job string }{{"a", "drop"}, {"b", "keep"}, {"c", "drop"}, {"d", "keep"}} {
+		md := v.meta(writev2.Metadata_METRIC_TYPE_GAUGE, "Help of "+f.name+".", "")
+		v.add(writev2.TimeSeries{Samples: s, Metadata: md}, "__name__", f.name, "job", f.job)
+	}
+	if w := bed.postV2(compress(marshal(t, v.build()))); w.Code != http.StatusNoContent {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	got := queued(t, bed).Metadata
+	want := sortedCopy(&prompb.WriteRequest{Metadata: []prompb.MetricMetadata{
+		{Type: prompb.MetricMetadata_GAUGE, MetricFamilyName: "b", Help: "Help of b."},
+		{Type: prompb.MetricMetadata_GAUGE, MetricFamilyName: "d", Help: "Help of d."},
+	}}).Metadata
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("metadata\n got %v\nwant %v", got, want)
 	}
 }

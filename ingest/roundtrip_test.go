@@ -102,19 +102,18 @@ func TestRoundTrip(t *testing.T) {
 	checkMetadata(t, b, entries(t, body, 3))
 }
 
-// checkMetadata: every backend's shard 0, and only it, has every entry.
+// checkMetadata: every shard of every backend has every entry, in a
+// record before its first series record.
 func checkMetadata(t *testing.T, b *testBed, want [][]byte) {
 	t.Helper()
 	b.each(func(be, sh int, tg *recTarget) {
-		got := payload(tg.records(), queue.KindMetadata)
-		if sh != 0 {
-			if len(got) != 0 {
-				t.Fatalf("metadata on backend %d shard %d", be, sh)
-			}
-			return
-		}
+		recs := tg.records()
+		got := payload(recs, queue.KindMetadata)
 		if !bytes.Equal(got, bytes.Join(want, nil)) {
-			t.Fatalf("backend %d metadata differs", be)
+			t.Fatalf("backend %d shard %d metadata differs", be, sh)
+		}
+		if len(recs) > 0 && recs[0].Kind != queue.KindMetadata {
+			t.Fatalf("backend %d shard %d: series before metadata", be, sh)
 		}
 		if len(unmarshal(t, got).Metadata) != len(want) {
 			t.Fatalf("backend %d metadata count", be)

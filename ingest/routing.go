@@ -51,8 +51,9 @@ type Routing struct {
 	// state keeps its own hashers, so they need not be concurrency-safe.
 	NewHasher func(router.Key) Hasher
 	// Targets are indexed [backend][shard], backend indexes as answered by
-	// Ring.Lookup and shard as answered by Ring.Shard. Metadata goes to
-	// shard 0 of every backend.
+	// Ring.Lookup and shard as answered by Ring.Shard. The metadata of a
+	// 1.0 request goes to every target; that of a 2.0 request goes with
+	// its series.
 	Targets [][]Target
 	// Health is passed to Ring.Lookup; nil means all backends are up.
 	Health router.Health

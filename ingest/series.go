@@ -41,6 +41,7 @@ type seriesParser struct {
 	// canonical path last accepted, stage[:staged] (see canon.go).
 	staged int
 	stage  [maxStaged + stageRoom]byte
+	hist   histScratch // native histogram validation (validate.go)
 }
 
 // parse walks the TimeSeries body b[start:end], validating every field and
@@ -94,6 +95,10 @@ func (p *seriesParser) parseField(b []byte, i int) (next int, counted bool, err 
 	case f.num == 1 && f.wt == wtBytes:
 		err = p.addLabel(b, &f, next)
 	case f.num == 2 && f.wt == wtBytes && quickSample(b, f.start, f.end):
+	case f.num == 4 && f.wt == wtBytes:
+		if err = checkField(timeSeriesSchema, b, &f); err == nil {
+			err = p.hist.check(b, f.start, f.end)
+		}
 	default:
 		err = checkField(timeSeriesSchema, b, &f)
 	}
@@ -218,18 +223,17 @@ func (p *seriesParser) checkLabels(b []byte, o *Options) ([]byte, error) {
 			}
 		}
 	}
-	if p.sorted {
-		return nil, nil
-	}
-	p.sorter.b, p.sorter.refs = b, p.refs
-	p.sorter.sort()
-	p.sorter.b = nil
-	for i := 1; i < n; i++ {
-		if bytes.Equal(p.name(b, i-1), p.name(b, i)) {
-			return p.name(b, i), badLabels("duplicate label name")
+	if !p.sorted {
+		p.sorter.b, p.sorter.refs = b, p.refs
+		p.sorter.sort()
+		p.sorter.b = nil
+		for i := 1; i < n; i++ {
+			if bytes.Equal(p.name(b, i-1), p.name(b, i)) {
+				return p.name(b, i), badLabels("duplicate label name")
+			}
 		}
 	}
-	return nil, nil
+	return p.checkMetricName(b)
 }
 
 // checkCanonical applies the single-label rules that remain once the

@@ -21,7 +21,7 @@ func BenchmarkDecodeV2(b *testing.B) {
 }
 
 func benchV2(b *testing.B, h *Handler, body []byte, then func(v1 []byte)) {
-	s := &v2State{families: map[string]struct{}{}}
+	s := &v2State{families: map[string]int32{}}
 	run := func() {
 		defer s.clear()
 		bud := budget{h: h}

@@ -12,8 +12,10 @@ import (
 // convert validates s.req against the remote-write 2.0 rules and
 // Options' label caps and fills s.wr with the equivalent remote-write 1.0
 // request: one TimeSeries per v2 TimeSeries, in order, labels sorted, and
-// one MetricMetadata per metric family that carries metadata. Start
-// (created) timestamps have no 1.0 field and are dropped. Any error is a
+// one MetricMetadata per metric family that carries metadata, with
+// s.seriesMeta naming each series' entry. Start (created) timestamps are
+// kept in the field numbers 2.0 gives them (stField), which a 1.0
+// decoder skips; s.hasST says whether there were any. Any error is a
 // *v2Error; s.wr is then fit only for clear.
 func (s *v2State) convert(o *Options) error {
 	if err := s.checkTable(); err != nil {
@@ -70,6 +72,8 @@ func (s *v2State) presize() {
 	s.hists = slices.Grow(s.hists[:0], hists)
 	s.spans = slices.Grow(s.spans[:0], spans)
 	s.exs = slices.Grow(s.exs[:0], exs)
+	s.st = slices.Grow(s.st[:0], maxSTField*(samples+hists))
+	s.seriesMeta = slices.Grow(s.seriesMeta[:0], len(s.req.Timeseries))
 	s.wr.Timeseries = slices.Grow(s.wr.Timeseries[:0], len(s.req.Timeseries))
 	s.counts = slices.Grow(s.counts[:0], len(s.req.Timeseries))
 }
@@ -100,14 +104,19 @@ func (s *v2State) series(ts *writev2.TimeSeries, o *Options) (string, error) {
 	if err != nil {
 		return label, err
 	}
+	if label, err := checkV2Series(ts, ls); err != nil {
+		return label, err
+	}
 	out := prompb.TimeSeries{Labels: ls, Samples: s.convertSamples(ts.Samples),
 		Histograms: s.convertHistograms(ts.Histograms)}
 	if out.Exemplars, label, err = s.convertExemplars(ts.Exemplars); err != nil {
 		return label, err
 	}
-	if err := s.metadata(&ts.Metadata, ls); err != nil {
+	md, err := s.metadata(&ts.Metadata, ls)
+	if err != nil {
 		return "", err
 	}
+	s.seriesMeta = append(s.seriesMeta, md)
 	s.wr.Timeseries = append(s.wr.Timeseries, out)
 	s.counts = append(s.counts, writtenCounts{len(ts.Samples), len(ts.Histograms), len(ts.Exemplars)})
 	return "", nil
@@ -168,17 +177,41 @@ func sortLabels(ls []prompb.Label) string {
 	return ""
 }
 
-// convertSamples copies samples into the arena; start timestamps are
-// dropped.
+// convertSamples copies samples into the arena, each start timestamp as
+// the Sample's unknown field 3 (stField).
 func (s *v2State) convertSamples(in []writev2.Sample) []prompb.Sample {
 	if len(in) == 0 {
 		return nil
 	}
 	start := len(s.samples)
 	for i := range in {
-		s.samples = append(s.samples, prompb.Sample{Value: in[i].Value, Timestamp: in[i].Timestamp})
+		s.samples = append(s.samples, prompb.Sample{Value: in[i].Value, Timestamp: in[i].Timestamp,
+			XXX_unrecognized: s.stField(sampleSTTag, in[i].StartTimestamp)})
 	}
 	return s.samples[start:len(s.samples):len(s.samples)]
+}
+
+// Start timestamp fields: the tags of remote-write 2.0's Sample field 3
+// and Histogram field 17 (int64, wire type varint), and the longest
+// field (a two-byte tag and a ten-byte varint).
+var (
+	sampleSTTag    = []byte{3<<3 | wtVarint}            // 0x18
+	histogramSTTag = []byte{0x80 | 17<<3&0x7f, 17 >> 4} // 17<<3 = 136 as a varint: 0x88 0x01
+)
+
+const maxSTField = 12
+
+// stField returns start timestamp st encoded as the field of tag, in
+// the arena presize sized, or nil for 0 (no start timestamp in 2.0).
+func (s *v2State) stField(tag []byte, st int64) []byte {
+	if st == 0 {
+		return nil
+	}
+	s.hasST = true
+	at := len(s.st)
+	s.st = append(s.st, tag...)
+	s.st = appendVarint(s.st, uint64(st))
+	return s.st[at:len(s.st):len(s.st)]
 }
 
 // convertExemplars copies exemplars with their labels into the arenas.

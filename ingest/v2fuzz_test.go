@@ -19,7 +19,7 @@ func FuzzDecodeV2(f *testing.F) {
 	f.Add([]byte{0x22, 0x00, 0x2a, 0x04, 0x0a, 0x02, 0x00, 0x00})
 	opts := Options{MaxLabelsPerSeries: 64}
 	v1 := &decoder{opts: &opts, routeH: newFakeHasher(router.KeySeries)}
-	s := &v2State{families: map[string]struct{}{}}
+	s := &v2State{families: map[string]int32{}}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		defer s.clear()
 		if est, err := estimateV2(body); err != nil || est > 64<<20 {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/prws/prws/queue"
 )
 
 // Response headers of remote-write 2.0: the elements written.
@@ -53,11 +55,16 @@ func (h *Handler) serveV2(hdr http.Header, st *reqState, rt *Routing, comp []byt
 		s.admit.reset(h.opts.Limiter)
 		lim = &s.admit
 	}
+	pl := &s.place
+	pl.kind, pl.seriesMeta = queue.KindSeries, s.seriesMeta
+	if s.hasST {
+		pl.kind = queue.KindSeriesST
+	}
 	// The queues copy the records: s serves other requests while this
 	// one waits for the disk.
-	st.submitted = putBack
+	st.submitted, st.place.v2 = putBack, pl
 	code, msg = h.route(st, rt, v1, tenant, lim)
-	st.submitted = nil
+	st.submitted, st.place.v2 = nil, nil
 	if code == http.StatusNoContent {
 		if held {
 			written = s.written()

@@ -11,8 +11,6 @@ import (
 
 	"github.com/prometheus/prometheus/prompb"
 	writev2 "github.com/prometheus/prometheus/prompb/io/prometheus/write/v2"
-
-	"github.com/prws/prws/queue"
 )
 
 const ctV2 = "application/x-protobuf;proto=io.prometheus.write.v2.Request"
@@ -60,7 +58,7 @@ func (b *testBed) postV2(body []byte, hdr ...string) *httptest.ResponseRecorder 
 func richV2() *writev2.Request {
 	b := newV2()
 	ih := writev2.Histogram{
-		Count: &writev2.Histogram_CountInt{CountInt: 12}, Sum: 42.5, Schema: 3, ZeroThreshold: 1e-128,
+		Count: &writev2.Histogram_CountInt{CountInt: 9}, Sum: 42.5, Schema: 3, ZeroThreshold: 1e-128,
 		ZeroCount:     &writev2.Histogram_ZeroCountInt{ZeroCountInt: 2},
 		NegativeSpans: []writev2.BucketSpan{{Offset: -2, Length: 2}}, NegativeDeltas: []int64{1, -1},
 		PositiveSpans: []writev2.BucketSpan{{Offset: 0, Length: 3}}, PositiveDeltas: []int64{2, 1, -2},
@@ -68,7 +66,6 @@ func richV2() *writev2.Request {
 	}
 	fh := writev2.Histogram{
 		Count: &writev2.Histogram_CountFloat{CountFloat: 3.5}, Sum: math.Float64frombits(staleNaN),
-		ZeroCount:     &writev2.Histogram_ZeroCountFloat{ZeroCountFloat: 0.5},
 		PositiveSpans: []writev2.BucketSpan{{Offset: 1, Length: 2}}, PositiveCounts: []float64{1.5, 2},
 		CustomValues: []float64{0.1, 0.5}, Schema: -53, Timestamp: 1700000000456,
 	}
@@ -81,7 +78,8 @@ func richV2() *writev2.Request {
 		Exemplars: []writev2.Exemplar{{LabelsRefs: b.refs("trace_id", "abc"), Value: 0.5, Timestamp: 3}},
 		Metadata:  b.meta(writev2.Metadata_METRIC_TYPE_COUNTER, "Requests.", "1")},
 		"__name__", "requests_total", "job", "c")
-	b.add(writev2.TimeSeries{Exemplars: []writev2.Exemplar{{Value: 2, Timestamp: 4}}}, "__name__", "exemplar_only", "job", "d")
+	b.add(writev2.TimeSeries{Samples: []writev2.Sample{{Value: 5, Timestamp: 4}},
+		Exemplars: []writev2.Exemplar{{Value: 2, Timestamp: 4}}}, "__name__", "exemplar_only", "job", "d")
 	return b.build()
 }
 
@@ -89,8 +87,8 @@ func richV2() *writev2.Request {
 func richV2AsV1() *prompb.WriteRequest {
 	v1 := richRequest()
 	v1.Timeseries[0].Labels = lbls("__name__", "up", "job", "a")
-	v1.Timeseries[1].Histograms[1].ZeroCount = &prompb.Histogram_ZeroCountFloat{ZeroCountFloat: 0.5}
 	v1.Timeseries[3] = prompb.TimeSeries{Labels: lbls("__name__", "exemplar_only", "job", "d"),
+		Samples:   []prompb.Sample{{Value: 5, Timestamp: 4}},
 		Exemplars: []prompb.Exemplar{{Labels: []prompb.Label{}, Value: 2, Timestamp: 4}}}
 	v1.Metadata = []prompb.MetricMetadata{
 		{Type: prompb.MetricMetadata_GAUGE, MetricFamilyName: "up", Help: "Up."},
@@ -115,16 +113,39 @@ func v2NodeExporter(n int) *writev2.Request {
 }
 
 // queued gathers every series and metadata entry the targets received,
-// sorted by their text, as one WriteRequest.
+// sorted by their text, as one WriteRequest: metadata once, wherever it
+// was (records of either kind, several targets), and series without the
+// start timestamp fields (see queuedST).
 func queued(t *testing.T, b *testBed) prompb.WriteRequest {
+	t.Helper()
+	all := queuedST(t, b)
+	for i := range all.Timeseries {
+		ts := &all.Timeseries[i]
+		for j := range ts.Samples {
+			ts.Samples[j].XXX_unrecognized = nil
+		}
+		for j := range ts.Histograms {
+			ts.Histograms[j].XXX_unrecognized = nil
+		}
+	}
+	return all
+}
+
+// queuedST is queued with the series as stored: start timestamps in
+// their samples' and histograms' unknown fields.
+func queuedST(t *testing.T, b *testBed) prompb.WriteRequest {
 	t.Helper()
 	var all prompb.WriteRequest
 	seenMeta := map[string]bool{}
 	b.each(func(_, _ int, tg *recTarget) {
-		recs := tg.records()
-		all.Timeseries = append(all.Timeseries, unmarshal(t, payload(recs, queue.KindSeries)).Timeseries...)
-		for _, m := range unmarshal(t, payload(recs, queue.KindMetadata)).Metadata {
-			if !seenMeta[m.String()] { // metadata goes to every backend
+		var body []byte
+		for _, r := range tg.records() {
+			body = append(body, r.Payload...)
+		}
+		wr := unmarshal(t, body)
+		all.Timeseries = append(all.Timeseries, wr.Timeseries...)
+		for _, m := range wr.Metadata {
+			if !seenMeta[m.String()] {
 				seenMeta[m.String()] = true
 				all.Metadata = append(all.Metadata, m)
 			}

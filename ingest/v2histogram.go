@@ -6,9 +6,9 @@ import (
 )
 
 // convertHistograms copies native histograms into the arenas. The 1.0 and
-// 2.0 Histogram messages share fields 1–16 (2.0 adds start_timestamp,
-// field 17, which is dropped); bucket slices are shared with the decoded
-// request, spans are copied.
+// 2.0 Histogram messages share fields 1–16; 2.0's start_timestamp, field
+// 17, is kept as an unknown field of the 1.0 message (stField); bucket
+// slices are shared with the decoded request, spans are copied.
 func (s *v2State) convertHistograms(in []writev2.Histogram) []prompb.Histogram {
 	if len(in) == 0 {
 		return nil
@@ -23,7 +23,8 @@ func (s *v2State) convertHistograms(in []writev2.Histogram) []prompb.Histogram {
 			PositiveSpans:  s.convertSpans(h.PositiveSpans), PositiveDeltas: h.PositiveDeltas,
 			PositiveCounts: h.PositiveCounts,
 			ResetHint:      prompb.Histogram_ResetHint(h.ResetHint), Timestamp: h.Timestamp,
-			CustomValues: h.CustomValues,
+			CustomValues:     h.CustomValues,
+			XXX_unrecognized: s.stField(histogramSTTag, h.StartTimestamp),
 		}
 		setCounts(&out, h)
 		s.hists = append(s.hists, out)

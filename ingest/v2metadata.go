@@ -8,31 +8,34 @@ import (
 )
 
 // metadata turns the metadata of a series (labels ls, sorted) into a
-// remote-write 1.0 MetricMetadata, once per metric family and request.
-// Its references are checked even when it carries nothing. Metadata with
-// no type, help or unit, or on a series without __name__, is not kept.
-func (s *v2State) metadata(md *writev2.Metadata, ls []prompb.Label) error {
+// remote-write 1.0 MetricMetadata, once per metric family and request,
+// and returns its index in s.wr.Metadata, or -1 when it keeps none. Its
+// references are checked even when it carries nothing. Metadata with no
+// type, help or unit, or on a series without __name__, is not kept. The
+// first series of a family sets its metadata for the request.
+func (s *v2State) metadata(md *writev2.Metadata, ls []prompb.Label) (int32, error) {
 	help, err := s.symbol("metadata help_ref", md.HelpRef)
 	if err != nil {
-		return err
+		return -1, err
 	}
 	unit, err := s.symbol("metadata unit_ref", md.UnitRef)
 	if err != nil {
-		return err
+		return -1, err
 	}
 	name := metricName(ls)
 	if name == "" || (md.Type == writev2.Metadata_METRIC_TYPE_UNSPECIFIED && help == "" && unit == "") {
-		return nil
+		return -1, nil
 	}
 	family := familyName(name, md.Type)
-	if _, seen := s.families[family]; seen {
-		return nil
+	if i, seen := s.families[family]; seen {
+		return i, nil
 	}
-	s.families[family] = struct{}{}
+	i := int32(len(s.wr.Metadata))
+	s.families[family] = i
 	s.wr.Metadata = append(s.wr.Metadata, prompb.MetricMetadata{
 		Type: v1Type(md.Type), MetricFamilyName: family, Help: help, Unit: unit,
 	})
-	return nil
+	return i, nil
 }
 
 // v1Type maps the 2.0 metric type onto the 1.0 enum (same names and

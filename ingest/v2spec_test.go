@@ -27,7 +27,7 @@ func TestV2SupportsRequest(t *testing.T) {
 	expectStatus(t, w.Code, w.Body.String(), http.StatusNoContent, "")
 	got, want := queued(t, b), sortedCopy(richV2AsV1())
 	expectSameRequest(t, &got, &want)
-	expectWritten(t, w, 3, 2, 2)
+	expectWritten(t, w, 4, 2, 2)
 }
 
 // "Receivers MUST support snappy compression." An absent Content-Encoding
@@ -135,7 +135,7 @@ func TestV2WrittenHeadersCountAdmitted(t *testing.T) {
 			want.add(writtenCounts{len(ts.Samples), len(ts.Histograms), len(ts.Exemplars)})
 		}
 	}
-	if want == (writtenCounts{3, 2, 2}) || want == (writtenCounts{}) {
+	if want == (writtenCounts{4, 2, 2}) || want == (writtenCounts{}) {
 		t.Log("limiter admitted all or none; the test still checks the counts")
 	}
 	expectWritten(t, w, want.samples, want.histograms, want.exemplars)
@@ -216,7 +216,7 @@ func TestV2InvalidIs400(t *testing.T) {
 			expectStatus(t, w.Code, w.Body.String(), http.StatusBadRequest, tc.want)
 			expectWritten(t, w, 0, 0, 0)
 			expectUntouched(t, b)
-			s := &v2State{families: map[string]struct{}{}}
+			s := &v2State{families: map[string]int32{}}
 			s.req = tc.req
 			if err := s.convert(&b.h.opts); !errors.Is(err, tc.cause) {
 				t.Fatalf("cause %v, want %v", err, tc.cause)
@@ -238,8 +238,10 @@ func TestV2MalformedIs400(t *testing.T) {
 }
 
 // "Given optionality, the 0 value [of start_timestamp] MUST be treated by
-// receivers as unset value." prws keeps no start timestamp (the queue
-// holds remote-write 1.0), so a set or unset one changes nothing stored.
+// receivers as unset value." A set start timestamp is kept in the field
+// 2.0 gives it (Sample 3, Histogram 17) and its records are KindSeriesST;
+// an unset one leaves no field and KindSeries records; nothing else
+// changes.
 func TestV2StartTimestampUnset(t *testing.T) {
 	with, without := richV2(), richV2()
 	for i := range without.Timeseries {
@@ -255,6 +257,51 @@ func TestV2StartTimestampUnset(t *testing.T) {
 	expectStatus(t, b.postV2(compress(marshal(t, without))).Code, "", http.StatusNoContent, "")
 	ga, gb := queued(t, a), queued(t, b)
 	expectSameRequest(t, &ga, &gb)
+	expectKinds(t, a, queue.KindSeriesST)
+	expectKinds(t, b, queue.KindSeries)
+	want := map[string][]int64{"requests_total": {1}, "rpc_duration_seconds": {1699999999000, 0}, "up": {0, 0}, "exemplar_only": {0}}
+	for _, ts := range queuedST(t, a).Timeseries {
+		if got := stOf(t, &ts); !reflect.DeepEqual(got, want[metricName(ts.Labels)]) {
+			t.Errorf("%s: start timestamps %v, want %v", metricName(ts.Labels), got, want[metricName(ts.Labels)])
+		}
+	}
+}
+
+// expectKinds: every series record of b has kind k.
+func expectKinds(t *testing.T, b *testBed, k queue.Kind) {
+	t.Helper()
+	b.each(func(be, sh int, tg *recTarget) {
+		for _, r := range tg.records() {
+			if r.Kind != k && r.Kind != queue.KindMetadata {
+				t.Fatalf("backend %d shard %d: record of kind %d, want %d", be, sh, r.Kind, k)
+			}
+		}
+	})
+}
+
+// stOf decodes the start timestamp fields of ts' samples, then
+// histograms (0 for none), as a 2.0 decoder would read them.
+func stOf(t *testing.T, ts *prompb.TimeSeries) []int64 {
+	t.Helper()
+	var out []int64
+	read := func(unknown []byte) int64 {
+		var s writev2.Sample // field 3 of Sample is start_timestamp
+		var h writev2.Histogram
+		if err := s.Unmarshal(unknown); err == nil && s.StartTimestamp != 0 {
+			return s.StartTimestamp
+		}
+		if err := h.Unmarshal(unknown); err != nil {
+			t.Fatalf("unknown fields %x: %v", unknown, err)
+		}
+		return h.StartTimestamp
+	}
+	for _, s := range ts.Samples {
+		out = append(out, read(s.XXX_unrecognized))
+	}
+	for _, h := range ts.Histograms {
+		out = append(out, read(h.XXX_unrecognized))
+	}
+	return out
 }
 
 // "In that case [5xx on a partial write], the Receiver MUST support

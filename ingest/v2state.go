@@ -35,11 +35,17 @@ type v2State struct {
 	spans   []prompb.BucketSpan
 	exs     []prompb.Exemplar
 
-	symOK    []uint8             // per symbol: 0 unchecked, 1 valid UTF-8
-	counts   []writtenCounts     // per converted series
-	families map[string]struct{} // metric families given metadata
-	admit    admitLog
-	noCaps   Options // zero: exemplar labels have no caps
+	st     []byte          // start timestamp fields (XXX_unrecognized of samples and histograms)
+	hasST  bool            // some sample or histogram has a start timestamp
+	symOK  []uint8         // per symbol: 0 unchecked, 1 valid UTF-8
+	counts []writtenCounts // per converted series
+	// seriesMeta is, per converted series, the index in wr.Metadata of
+	// its family's metadata, or -1.
+	seriesMeta []int32
+	families   map[string]int32 // metric family → index in wr.Metadata
+	admit      admitLog
+	place      v2Placement // the request's placement; points into seriesMeta
+	noCaps     Options     // zero: exemplar labels have no caps
 }
 
 // v2Pool hands out v2 states; it belongs to one Handler.
@@ -49,7 +55,7 @@ func (p *v2Pool) get() *v2State {
 	if s, ok := p.pool.Get().(*v2State); ok {
 		return s
 	}
-	return &v2State{families: make(map[string]struct{})}
+	return &v2State{families: make(map[string]int32)}
 }
 
 // put forgets the request (so a pooled state pins none of its strings)
@@ -76,8 +82,10 @@ func (s *v2State) clear() {
 	clear(s.exs)
 	s.labels, s.samples, s.hists, s.spans, s.exs = s.labels[:0], s.samples[:0], s.hists[:0], s.spans[:0], s.exs[:0]
 	s.symOK, s.counts, s.out = s.symOK[:0], s.counts[:0], s.out[:0]
+	s.st, s.hasST, s.seriesMeta = s.st[:0], false, s.seriesMeta[:0]
 	clear(s.families)
 	s.admit.reset(nil)
+	s.place = v2Placement{}
 }
 
 // admitLog wraps the series limiter and records its decisions, in the

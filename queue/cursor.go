@@ -14,16 +14,24 @@ const (
 	cursorFileName = "cursor"
 	cursorSlotSize = 64
 	cursorMagic    = 0x43575250 // "PRWC"
-	cursorVersion  = 1
-	// slot layout: magic u32, version u8, 3 pad, seq u64, acked u64,
+	// Version 1 slot: magic u32, version u8, 3 pad, seq u64, acked u64,
 	// first u64, last u64, crc u32 (over bytes 0..44), zero padding.
+	// Written whenever no split is in flight, so a cursor without one
+	// stays byte for byte what earlier releases wrote and read.
+	cursorVersion   = 1
 	cursorCRCOffset = 44
+	// Version 2 slot: version 1's fields, then the split in flight
+	// (Split.Lo, Hi, SampleLo, SampleHi, u32 each, at 40..56), crc u32
+	// over bytes 0..56. Written only while a split is in flight.
+	cursorVersionSplit = 2
+	cursorCRCOffset2   = 56
 )
 
 // cursorState is what the cursor file records.
 type cursorState struct {
 	acked       uint64 // last acknowledged index (0: none)
 	first, last uint64 // bounds of the batch in flight; 0,0: none
+	split       Split  // sub-batch in flight of the batch in flight; zero: none
 }
 
 // inflight reports whether s holds in-flight batch bounds.
@@ -101,26 +109,46 @@ func readCursorFrom(f *os.File) (st cursorState, seq uint64, found bool, err err
 // decodeCursorSlot validates and decodes one slot.
 func decodeCursorSlot(b []byte) (cursorState, uint64, bool) {
 	le := binary.LittleEndian
-	if le.Uint32(b) != cursorMagic || b[4] != cursorVersion {
+	crcAt := cursorCRCOffset
+	switch {
+	case le.Uint32(b) != cursorMagic:
+		return cursorState{}, 0, false
+	case b[4] == cursorVersionSplit:
+		crcAt = cursorCRCOffset2
+	case b[4] != cursorVersion:
 		return cursorState{}, 0, false
 	}
-	if crc32.Checksum(b[:cursorCRCOffset], castagnoli) != le.Uint32(b[cursorCRCOffset:]) {
+	if crc32.Checksum(b[:crcAt], castagnoli) != le.Uint32(b[crcAt:]) {
 		return cursorState{}, 0, false
 	}
 	st := cursorState{acked: le.Uint64(b[16:]), first: le.Uint64(b[24:]), last: le.Uint64(b[32:])}
+	if b[4] == cursorVersionSplit {
+		st.split = Split{Lo: le.Uint32(b[40:]), Hi: le.Uint32(b[44:]),
+			SampleLo: le.Uint32(b[48:]), SampleHi: le.Uint32(b[52:])}
+	}
 	return st, le.Uint64(b[8:]), true
 }
 
-// encodeCursorSlot fills b, one slot of zero padding, with st and seq.
+// encodeCursorSlot fills b, one slot, with st and seq: version 1 without
+// a split in flight, else version 2. The rest of the slot is zeroed.
 func encodeCursorSlot(b []byte, st cursorState, seq uint64) {
 	le := binary.LittleEndian
+	clear(b[:cursorSlotSize])
 	le.PutUint32(b, cursorMagic)
 	b[4] = cursorVersion
 	le.PutUint64(b[8:], seq)
 	le.PutUint64(b[16:], st.acked)
 	le.PutUint64(b[24:], st.first)
 	le.PutUint64(b[32:], st.last)
-	le.PutUint32(b[cursorCRCOffset:], crc32.Checksum(b[:cursorCRCOffset], castagnoli))
+	crcAt := cursorCRCOffset
+	if !st.split.IsZero() {
+		b[4], crcAt = cursorVersionSplit, cursorCRCOffset2
+		le.PutUint32(b[40:], st.split.Lo)
+		le.PutUint32(b[44:], st.split.Hi)
+		le.PutUint32(b[48:], st.split.SampleLo)
+		le.PutUint32(b[52:], st.split.SampleHi)
+	}
+	le.PutUint32(b[crcAt:], crc32.Checksum(b[:crcAt], castagnoli))
 }
 
 // write persists st in the slot not holding the newest state and

@@ -31,6 +31,13 @@
 // that need it (remote-write 2.0 conversion, dead letters). A prws built before version
 // 2 skips version 2 records as corrupt: drain a queue before downgrading.
 //
+// A record of KindSeriesST (series of a remote-write 2.0 request with
+// start timestamps, kept in the 2.0 field numbers that 1.0 decoders skip
+// as unknown) is stored as KindSeries with FlagStart, in either envelope
+// version, and a batch holding one says so (Batch.StartTimestamps). A
+// release that predates the flag delivers such records as plain series:
+// after a downgrade the start timestamps are lost, nothing else.
+//
 // # Write side
 //
 // Submit and Append are safe for concurrent use. Records submitted while a
@@ -95,10 +102,15 @@
 //
 // # Replay side
 //
-// NextBatch and Ack must be called from one goroutine. The cursor file
-// holds the acknowledged index and the bounds of the batch in flight, so
-// after a crash the first batch has exactly the bounds it had before.
-// Delivery is at-least-once.
+// NextBatch, SetSplit and Ack must be called from one goroutine. The
+// cursor file holds the acknowledged index and the bounds of the batch in
+// flight, so after a crash the first batch has exactly the bounds it had
+// before; while the sender splits a refused batch it also holds the part
+// in flight (SetSplit, Split: entry and sample ranges of the batch), and
+// the batch comes back with Batch.Split set. The cursor slot is version 1
+// (the format of earlier releases) whenever no split is in flight and
+// version 2, with the split, while one is; both are read, so an existing
+// queue drains unchanged after an upgrade. Delivery is at-least-once.
 //
 // # Disk and memory
 //

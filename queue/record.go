@@ -18,11 +18,26 @@ const (
 	KindSeries Kind = 1
 	// KindMetadata: concatenated WriteRequest field-3 (MetricMetadata) entries.
 	KindMetadata Kind = 2
+	// KindSeriesST: KindSeries entries whose Sample and Histogram
+	// messages may carry the start (created) timestamp of remote-write
+	// 2.0, as the field number and type 2.0 gives it there (Sample field
+	// 3, Histogram field 17, int64), which a 1.0 decoder skips as
+	// unknown. Submit accepts it as a Record kind and stores it as
+	// KindSeries with FlagStart, so a release that predates it delivers
+	// the series without their start timestamps rather than skip them;
+	// an Envelope read back says KindSeries and FlagStart.
+	KindSeriesST Kind = 3
 	// KindTombstone marks an index whose record was lost (written by
 	// repair to keep indexes continuous). It is never delivered and is
 	// counted as corrupt when skipped. Submit refuses it.
 	KindTombstone Kind = 0x7f
 )
+
+// FlagStart marks a KindSeries record whose payload may carry start
+// timestamp fields (see KindSeriesST); the batches it joins say so
+// (Batch.StartTimestamps), so that replay strips them for a 1.0 backend
+// and reads them for a 2.0 one. Any envelope version may have it.
+const FlagStart uint8 = 0x02
 
 // FlagSnappy marks a record whose stored payload is one snappy block of
 // the remote-write bytes (Submit writes it with s2.EncodeSnappy of
@@ -62,7 +77,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Envelope is one record as stored in the wal.
 type Envelope struct {
 	Kind       Kind
-	Flags      uint8  // FlagSnappy, or bits without meaning to prws
+	Flags      uint8  // FlagSnappy, FlagStart, or bits without meaning to prws
 	Index      uint64 // the record's wal index
 	AppendedMs int64  // append time, unix milliseconds
 	Samples    uint32 // samples + histograms in Payload
@@ -90,7 +105,8 @@ func EncodeRecord(dst []byte, e *Envelope) []byte {
 }
 
 // appendRecord is Submit's encoder: it appends e's header fields with
-// tenant and payload (e's own Tenant, Payload and Flags are ignored), so
+// tenant and payload (e's own Tenant, Payload and Flags are ignored, and
+// its Kind KindSeriesST is stored as KindSeries with FlagStart), so
 // a string tenant needs no conversion. The payload is stored as block
 // under FlagSnappy when block is not nil (Compress's block of payload),
 // else, when compress is set, compressed straight into dst if Compress
@@ -98,9 +114,9 @@ func EncodeRecord(dst []byte, e *Envelope) []byte {
 func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload, block []byte, compress bool) []byte {
 	start := len(dst)
 	h := *e
-	h.Flags = 0
+	h.Kind, h.Flags = storedKind(e.Kind)
 	if block != nil || compress && len(payload) >= compressMin {
-		h.Flags = FlagSnappy
+		h.Flags |= FlagSnappy
 		dst = appendHeader(dst, &h, tenant)
 		lenAt := len(dst)
 		dst = append(dst, 0, 0, 0, 0)
@@ -114,12 +130,21 @@ func appendRecord[T string | []byte](dst []byte, e *Envelope, tenant T, payload,
 			binary.LittleEndian.PutUint32(dst[lenAt:], uint32(len(dst)-lenAt-4))
 			return sealRecord(dst, start)
 		}
-		dst, h.Flags = dst[:start], 0 // incompressible: stored as is
+		dst, h.Flags = dst[:start], h.Flags&^FlagSnappy // incompressible: stored as is
 	}
 	dst = appendHeader(dst, &h, tenant)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
 	dst = append(dst, payload...)
 	return sealRecord(dst, start)
+}
+
+// storedKind returns the kind and flags a record of kind k is stored
+// with: KindSeriesST is KindSeries with FlagStart.
+func storedKind(k Kind) (Kind, uint8) {
+	if k == KindSeriesST {
+		return KindSeries, FlagStart
+	}
+	return k, 0
 }
 
 // Compress appends payload to dst as the snappy block Submit stores for
@@ -213,6 +238,12 @@ func DecodeRecord(b []byte) (Envelope, error) {
 	}, nil
 }
 
+// StartTimestamps reports whether e's Payload may carry start timestamp
+// fields (FlagStart).
+func (e *Envelope) StartTimestamps() bool {
+	return e.Flags&FlagStart != 0
+}
+
 // Compressed reports whether e's Payload is a snappy block.
 func (e *Envelope) Compressed() bool {
 	return e.Flags&FlagSnappy != 0
@@ -234,7 +265,7 @@ func validateRecords(recs []Record) error {
 	for i := range recs {
 		r := &recs[i]
 		switch {
-		case r.Kind != KindSeries && r.Kind != KindMetadata:
+		case r.Kind != KindSeries && r.Kind != KindMetadata && r.Kind != KindSeriesST:
 			return fmt.Errorf("%w: record %d: kind %d", ErrInvalidRecord, i, r.Kind)
 		case len(r.Tenant) > math.MaxUint16:
 			return fmt.Errorf("%w: record %d: tenant of %d bytes", ErrInvalidRecord, i, len(r.Tenant))

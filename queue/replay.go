@@ -22,6 +22,14 @@ type Batch struct {
 	Tenant      string
 	Samples     int
 	Records     int // delivered records; skipped (corrupt) ones are not counted
+	// StartTimestamps is set when a record of the batch carries start
+	// timestamp fields (FlagStart, see KindSeriesST): a 1.0 backend must
+	// be sent the batch without them.
+	StartTimestamps bool
+	// Split is the sub-batch that was in flight when the batch was last
+	// handed out, as recorded with SetSplit; zero for a new batch or one
+	// whose split was never recorded.
+	Split Split
 	// Snappy is the batch's remote-write 1.0 WriteRequest (the
 	// concatenated record payloads) as one snappy block, ready to send:
 	// the records' stored blocks joined under one length header, never
@@ -148,7 +156,7 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 			q.skipTo(b.Last)
 			continue
 		}
-		if err := q.startInflight(b); err != nil {
+		if err := q.startInflight(&b); err != nil {
 			return Batch{}, false, err
 		}
 		q.maybeTruncateEvery(truncateEvery)
@@ -196,6 +204,7 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 			tenant, b.Tenant = e.Tenant, string(e.Tenant)
 		}
 		b.Records++
+		b.StartTimestamps = b.StartTimestamps || e.StartTimestamps()
 		b.Samples += int(e.Samples)
 		weight += w
 		b.Last, b.cumLast = i, e.CumSamples
@@ -214,8 +223,9 @@ func (q *Queue) skipTo(last uint64) {
 }
 
 // startInflight records b as the batch in flight and persists it together
-// with any pending acknowledgement (one fsync).
-func (q *Queue) startInflight(b Batch) error {
+// with any pending acknowledgement (one fsync). A batch resent with the
+// bounds already in flight keeps, and gets in b.Split, their split.
+func (q *Queue) startInflight(b *Batch) error {
 	q.curMu.Lock()
 	defer q.curMu.Unlock()
 	select {
@@ -223,7 +233,11 @@ func (q *Queue) startInflight(b Batch) error {
 		return ErrClosed
 	default:
 	}
+	if b.First != q.cur.first || b.Last != q.cur.last {
+		q.cur.split = Split{} // a split belongs to its batch's bounds only
+	}
 	q.cur.first, q.cur.last = b.First, b.Last
+	b.Split = q.cur.split
 	if err := q.persistLocked(); err != nil {
 		return fmt.Errorf("queue %s: %w", q.opts.Name, err)
 	}

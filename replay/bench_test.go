@@ -28,6 +28,8 @@ func (s *loopSource) NextBatch(ctx context.Context, _ int) (queue.Batch, error) 
 	return s.b, nil
 }
 
+func (s *loopSource) SetSplit(queue.Batch, queue.Split) error { return nil }
+
 func (s *loopSource) Ack(queue.Batch) error {
 	s.acks++
 	if s.acks == s.limit {

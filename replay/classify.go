@@ -28,8 +28,11 @@ const (
 	Delivered Verdict = iota + 1
 	// Retry: send the same bytes again after a backoff.
 	Retry
-	// DeadLetter: the backend will never accept the batch; park it.
-	DeadLetter
+	// Refused: the backend will never accept this content (400, 409,
+	// 413, 422: something in the batch is wrong, out of order or too
+	// large). The worker splits the batch and parks only what the
+	// backend refuses alone.
+	Refused
 )
 
 // Result is Classify's decision.
@@ -37,8 +40,11 @@ type Result struct {
 	Verdict Verdict
 	Status  int    // HTTP status; 0 when no answer arrived
 	Code    string // metric label: the status, "network" or "timeout"
-	// Auth is set for 401 and 403: the backend is marked down at once.
-	Auth bool
+	// Down is set for answers that refuse the request whatever it holds
+	// (401, 403, 404, 405 and the other 4xx that are not Refused): a
+	// wrong URL, method or credentials. They are retried and the backend
+	// is marked down at once.
+	Down bool
 	// Err is nil when Delivered. Otherwise an *HTTPError, possibly
 	// wrapped in a *RetryAfterError, or a transport error with the URL
 	// stripped.
@@ -59,7 +65,8 @@ func Classify(resp *http.Response, err error, now time.Time) Result {
 	if res.Verdict == Delivered {
 		return res
 	}
-	res.Auth = resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
+	res.Down = res.Verdict == Retry && resp.StatusCode >= 400 && resp.StatusCode < 500 &&
+		resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout
 	res.Err = &HTTPError{Status: resp.StatusCode, Message: msg}
 	if res.Verdict == Retry {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
@@ -69,22 +76,22 @@ func Classify(resp *http.Response, err error, now time.Time) Result {
 	return res
 }
 
-// verdictOf maps a status code to a verdict. Unexpected 1xx and 3xx
-// answers are retried: they signal a misconfiguration the operator can
-// fix, and the data must still be there then.
+// verdictOf maps a status code to a verdict. Only the 4xx a part of the
+// content can cause are Refused; every other answer is retried: 5xx, 429
+// and 408 are the backend's trouble, the other 4xx (401, 403, 404, 405,
+// 406, 410, 411, 414, 415, 431, ...) and unexpected 1xx and 3xx answers a
+// misconfiguration the operator can fix, and the data must still be there
+// then.
 func verdictOf(status int) Verdict {
-	switch {
-	case status >= 200 && status < 300:
-		return Delivered
-	case status >= 500, status == http.StatusTooManyRequests,
-		status == http.StatusRequestTimeout,
-		status == http.StatusUnauthorized, status == http.StatusForbidden:
-		return Retry
-	case status >= 400:
-		return DeadLetter
-	default:
-		return Retry
+	switch status {
+	case http.StatusBadRequest, http.StatusConflict,
+		http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		return Refused
 	}
+	if status >= 200 && status < 300 {
+		return Delivered
+	}
+	return Retry
 }
 
 // classifyTransport handles an error before any answer: always retried.

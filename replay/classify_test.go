@@ -41,13 +41,13 @@ func TestClassifyStatus(t *testing.T) {
 	tests := []struct {
 		code int
 		want Verdict
-		auth bool
+		down bool
 	}{
 		{200, Delivered, false}, {204, Delivered, false},
 		{500, Retry, false}, {502, Retry, false}, {503, Retry, false}, {504, Retry, false},
 		{429, Retry, false}, {408, Retry, false}, {401, Retry, true}, {403, Retry, true},
-		{400, DeadLetter, false}, {404, DeadLetter, false}, {409, DeadLetter, false},
-		{413, DeadLetter, false}, {415, DeadLetter, false}, {422, DeadLetter, false},
+		{400, Refused, false}, {409, Refused, false}, {413, Refused, false}, {422, Refused, false},
+		{404, Retry, true}, {405, Retry, true}, {410, Retry, true}, {415, Retry, true}, {431, Retry, true},
 		{302, Retry, false}, {100, Retry, false},
 	}
 	now := time.Unix(1700000000, 0)
@@ -55,8 +55,8 @@ func TestClassifyStatus(t *testing.T) {
 		t.Run(fmt.Sprint(tt.code), func(t *testing.T) {
 			resp, body := response(tt.code, "some text")
 			res := Classify(resp, nil, now)
-			if res.Verdict != tt.want || res.Auth != tt.auth || res.Status != tt.code || res.Code != fmt.Sprint(tt.code) {
-				t.Fatalf("Classify(%d) = %+v, want verdict %v auth %v", tt.code, res, tt.want, tt.auth)
+			if res.Verdict != tt.want || res.Down != tt.down || res.Status != tt.code || res.Code != fmt.Sprint(tt.code) {
+				t.Fatalf("Classify(%d) = %+v, want verdict %v down %v", tt.code, res, tt.want, tt.down)
 			}
 			if !body.closed {
 				t.Fatal("body not closed")

@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prws/prws/deadletter"
@@ -50,36 +51,65 @@ func (w *Worker) wait(ctx context.Context, retryAfter time.Duration) bool {
 	return w.opts.Sleep(ctx, w.bo.Next(retryAfter)) == nil
 }
 
-// deliver sends b until it is delivered or dead-lettered, then
-// acknowledges it. It returns false, leaving b unacknowledged, when ctx
-// ends first or the queue is closed.
+// deliver sends b until it is delivered, or refused and split until
+// every part is delivered or parked, then acknowledges it. A batch handed
+// out with a Split in flight resumes that split where it was. It returns
+// false, leaving b unacknowledged, when ctx ends first or the queue is
+// closed.
 func (w *Worker) deliver(ctx context.Context, b queue.Batch) bool {
+	w.probed = false
+	if !b.Split.IsZero() {
+		w.log.Info("resuming the split of a refused batch", "first", b.First, "last", b.Last,
+			"entries", fmt.Sprintf("%d..%d", b.Split.Lo, b.Split.Hi))
+		return w.split(ctx, b, Result{})
+	}
 	w.encode(&b)
+	res, ok := w.settle(ctx, b.Tenant)
+	if !ok {
+		return false
+	}
+	if res.Verdict == Delivered {
+		w.onDelivered(b.Samples)
+		return w.ack(ctx, b)
+	}
+	return w.split(ctx, b, res)
+}
+
+// settle sends what encode prepared until the backend delivers it or
+// refuses its content: retryable answers are retried with backoff, and
+// so is a refusal when the backend refuses even an empty request (see
+// vouch). ok is false when ctx ended first.
+func (w *Worker) settle(ctx context.Context, tenant string) (res Result, ok bool) {
 	for {
-		res, ok := w.attempt(ctx, b.Tenant)
-		if !ok {
-			return false
+		if res, ok = w.attempt(ctx, tenant); !ok {
+			return res, false
 		}
-		switch res.Verdict {
-		case Delivered:
-			w.onDelivered(b)
-			return w.ack(ctx, b)
-		case DeadLetter:
-			w.onDeadLetter(b, res)
-			return w.park(ctx, b, res) && w.ack(ctx, b)
+		if res.Verdict == Refused {
+			v, ok := w.vouch(ctx, tenant, res)
+			if !ok {
+				return res, false
+			}
+			if v.Verdict == Delivered {
+				return res, true
+			}
+			res = v
+		}
+		if res.Verdict == Delivered {
+			return res, true
 		}
 		w.onRetry(res)
 		if !w.wait(ctx, RetryAfter(res.Err)) {
-			return false
+			return res, false
 		}
 	}
 }
 
-func (w *Worker) onDelivered(b queue.Batch) {
-	w.m.samplesSent.Add(float64(b.Samples))
+func (w *Worker) onDelivered(samples int) {
+	w.m.samplesSent.Add(float64(samples))
+	w.m.refusing.Set(0)
 	w.bo.Reset()
 	w.report(true)
-	if w.opts.State.recordSuccess(b.Samples, w.opts.Now()) {
+	if w.opts.State.recordSuccess(samples, w.opts.Now()) {
 		w.m.setUp(true)
 		w.log.Info("backend healthy again")
 	}
@@ -89,7 +119,10 @@ func (w *Worker) onRetry(res Result) {
 	w.m.retries.Inc()
 	w.report(false)
 	msg := w.redact(res.Err.Error())
-	if w.opts.State.recordFailure(msg, w.opts.Now(), w.opts.RetryTimes, res.Auth) {
+	if res.Down {
+		w.m.refusing.Set(1)
+	}
+	if w.opts.State.recordFailure(msg, w.opts.Now(), w.opts.RetryTimes, res.Down) {
 		w.m.setUp(false)
 		w.log.Warn("backend unhealthy; retrying until it recovers", "err", msg, "code", res.Code)
 		return
@@ -97,30 +130,31 @@ func (w *Worker) onRetry(res Result) {
 	w.log.Debug("send failed; retrying", "err", msg, "code", res.Code)
 }
 
-func (w *Worker) onDeadLetter(b queue.Batch, res Result) {
+// onDeadLetter counts and logs a part of batch b the backend refused
+// alone, samples samples, about to be parked.
+func (w *Worker) onDeadLetter(b queue.Batch, samples int, res Result) {
 	w.m.dlBatches.Inc()
-	w.m.dlSamples.Add(float64(b.Samples))
+	w.m.dlSamples.Add(float64(samples))
 	w.bo.Reset()
 	w.report(true)
 	if w.opts.State.recordSuccess(0, w.opts.Now()) {
 		w.m.setUp(true)
 		w.log.Info("backend healthy again")
 	}
-	w.log.Warn("backend refused batch; dead-lettered", "status", res.Status,
-		"err", w.redact(res.Err.Error()), "first", b.First, "last", b.Last, "samples", b.Samples)
+	w.log.Warn("backend refused data; dead-lettered", "status", res.Status,
+		"err", w.redact(res.Err.Error()), "first", b.First, "last", b.Last, "samples", samples)
 }
 
-// park writes b to the dead-letter log, retrying a failed write (a full
-// disk) until it succeeds: the batch is acknowledged only once parked.
-// False when ctx ended first.
-func (w *Worker) park(ctx context.Context, b queue.Batch, res Result) bool {
-	body, err := b.AppendBody(nil)
-	if err != nil {
-		w.log.Error("dead letter keeps only the records that decompress", "err", err)
-	}
+// park writes body, the part of batch b the backend refused alone with
+// res (samples samples, a remote-write 1.0 WriteRequest), to the
+// dead-letter log, retrying a failed write (a full disk) until it
+// succeeds: the split moves on only once it is parked. False when ctx
+// ended first.
+func (w *Worker) park(ctx context.Context, b queue.Batch, body []byte, samples int, res Result) bool {
+	w.onDeadLetter(b, samples, res)
 	e := deadletter.Entry{
 		Time: w.opts.Now(), Backend: w.ep.Name, Status: res.Status, Message: deadLetterMessage(res),
-		Samples: b.Samples, First: b.First, Last: b.Last, Tenant: b.Tenant, Body: body,
+		Samples: samples, First: b.First, Last: b.Last, Tenant: b.Tenant, Body: body,
 	}
 	for {
 		err := w.opts.DeadLetters.Write(e)

@@ -6,9 +6,20 @@
 //
 // Queue batches are remote-write 1.0 WriteRequests, already one snappy
 // block (queue.Batch.Snappy), and are sent as they are to a 1.0 backend
-// (Endpoint.Protocol "v1", the default). For a 2.0 backend ("v2") each
-// batch is decompressed and converted to an io.prometheus.write.v2
-// Request once, before its first attempt, so retries stay byte-identical.
+// (Endpoint.Protocol "v1", the default) — unless the batch holds start
+// timestamps (queue.Batch.StartTimestamps, records of remote-write 2.0
+// input): 1.0 has no field for them, so the batch is decompressed, sent
+// without those fields and every other byte as it was (v2strip.go), and
+// the samples and histograms that lost one are counted in
+// prws_remote_start_timestamps_dropped_total. For a 2.0 backend ("v2")
+// each batch is decompressed and converted to an io.prometheus.write.v2
+// Request once, before its first attempt, so retries stay byte-identical:
+// start timestamps back in their 2.0 fields, and on every series the
+// metadata of its family — from the batch (2.0 input carries it in every
+// record of its series) or, for 1.0 input, whose metadata comes apart,
+// the latest the worker saw (remembered per worker, up to 65536
+// families; after a restart a resent batch of 1.0 input may lack
+// metadata it had, its samples unchanged).
 // A backend that answers a 2.0 request with 415, or with a 2xx lacking the
 // X-Prometheus-Remote-Write-*-Written headers (a 1.0 receiver that read
 // the body as empty), gets the batch again as 1.0 at once, and that
@@ -20,15 +31,57 @@
 //
 // One Worker per queue, that is per (backend, shard). A worker reads a
 // batch from its Source, POSTs its snappy block (a 2.0 backend gets the
-// conversion, made once per batch), and hands the answer to Classify, the one place that decides its fate:
+// conversion, made once per batch), and hands the answer to Classify,
+// the one place that decides its fate:
 //
 //   - 2xx: delivered; the batch is acknowledged and the cursor advances.
-//   - 5xx, 429, 408, 401, 403, network errors and timeouts: retried with
-//     capped exponential backoff and jitter (internal/backoff), honouring
-//     Retry-After, forever. A retryable error never drops data; a wrong
-//     password is fixed by the operator and the data is still there.
-//   - any other 4xx: the batch can never succeed; it is written to the
-//     backend's dead-letter log, counted, logged and acknowledged.
+//   - 5xx, 429, 408, network errors and timeouts: retried with capped
+//     exponential backoff and jitter (internal/backoff), honouring
+//     Retry-After, forever. A retryable error never drops data.
+//   - 4xx that refuse the request whatever it holds (401, 403, 404, 405,
+//     406, 410, 411, 414, 415 after the 2.0 fallback, 431, ...): a wrong
+//     URL, method or credentials. Retried the same way, and the backend
+//     is marked down at once (Result.Down): the operator fixes it and the
+//     data is still there.
+//   - 400, 409, 413, 422 (Refused): something in the batch is refused.
+//
+// # Splitting a refused batch
+//
+// A backend refuses a batch as a whole when any of its samples is bad
+// (out of order, too old, too large), and the batch holds the series of
+// many senders. So a Refused batch is split (split.go, splitsend.go):
+// its body (the 1.0 WriteRequest, decompressed) is divided into its
+// top-level entries, the two halves are sent in turn, and a refused half
+// is divided again, depth first, left half first, until a part is
+// delivered or is a single entry; a refused single series of several
+// samples is then divided into parts of its samples (labels in each,
+// exemplars with the first) the same way. A refused single sample (or
+// entry) is written alone to the dead-letter log with the backend's
+// status and message. Delivered ∪ dead-lettered is the batch, each sample
+// once; per-series order holds because parts go in batch order. The
+// extra requests are bounded: each refused unit (series or sample) costs
+// at most two requests per level of the bisection, about 2·log2(n) for n
+// entries; prws_remote_batch_splits_total counts the divisions. For a 2.0
+// backend each part is converted at send time (with the batch's
+// metadata), so the split is the same for both protocols.
+//
+// The bisection tree is fixed by the batch, so the part in flight alone
+// determines what is left to send (the right halves along its path). The
+// worker records it in the queue (Source.SetSplit, queue.Split) before
+// sending it; after a crash NextBatch returns the batch with that Split
+// and the worker sends exactly that part again, then goes on. A part
+// delivered but not yet recorded as done is resent (at-least-once, the
+// part in flight only); a part dead-lettered just before a crash may be
+// dead-lettered twice.
+//
+// Before the first refusal of a batch is taken for the content's fault,
+// the worker sends the backend an empty write request in the same
+// protocol (probe.go). Every receiver accepts it; a backend that does not
+// refuses everything (a wrong path that answers 400, a receiver that is
+// off), which is a backend failure: the batch is retried with backoff,
+// the backend marked down and prws_backend_refusing_all set, and nothing
+// is split or dead-lettered. A probe answered with a retryable failure is
+// retried as that failure.
 //
 // # Send-rate cap
 //
@@ -51,12 +104,13 @@
 //
 // # Guarantees
 //
-// Delivery is at-least-once. Retries of a batch send byte-identical
-// bodies. A batch is acknowledged only after a 2xx or after it is durably
-// in the dead-letter log; Stop leaves the in-flight batch unacknowledged,
-// so the next start sends it again with the same boundaries. If Stop
-// interrupts the acknowledgement of a dead-lettered batch, the next start
-// dead-letters it a second time.
+// Delivery is at-least-once. Retries of a batch, or of a part, send
+// byte-identical bodies. A batch is acknowledged only once every part is
+// delivered or durably in the dead-letter log; Stop leaves the in-flight
+// batch unacknowledged, so the next start sends it again with the same
+// boundaries, from the part in flight. If Stop interrupts a split right
+// after a part was dead-lettered, the next start dead-letters it a second
+// time.
 //
 // URLs are redacted (internal/redact) before they reach logs, metrics, errors
 // or Status; backend names given in Endpoint.Name are trusted to be

@@ -32,8 +32,10 @@ type fakeSource struct {
 	read    int // index in pending of the next batch to hand out
 	acked   []queue.Batch
 	maxSeen int
-	ackErrs []error // returned by the next Acks, in order
-	nextErr error   // returned by NextBatch once the batches are exhausted
+	ackErrs []error       // returned by the next Acks, in order
+	nextErr error         // returned by NextBatch once the batches are exhausted
+	split   queue.Split   // of the batch in flight, as SetSplit recorded it
+	splits  []queue.Split // every SetSplit, in order
 
 	ackCh chan queue.Batch
 }
@@ -47,6 +49,9 @@ func (f *fakeSource) NextBatch(ctx context.Context, maxSamples int) (queue.Batch
 	f.maxSeen = maxSamples
 	if f.read < len(f.pending) {
 		b := f.pending[f.read]
+		if f.read == 0 {
+			b.Split = f.split
+		}
 		f.read++
 		f.mu.Unlock()
 		b.Snappy = bytes.Clone(b.Snappy)
@@ -73,8 +78,20 @@ func (f *fakeSource) Ack(b queue.Batch) error {
 		return errors.New("fake: ack out of order")
 	}
 	f.pending, f.read = f.pending[1:], f.read-1
+	f.split = queue.Split{}
 	f.acked = append(f.acked, b)
 	f.ackCh <- b
+	return nil
+}
+
+func (f *fakeSource) SetSplit(b queue.Batch, s queue.Split) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.pending) == 0 || f.read == 0 || f.pending[0].First != b.First {
+		return errors.New("fake: split of a batch not in flight")
+	}
+	f.split = s
+	f.splits = append(f.splits, s)
 	return nil
 }
 
@@ -172,6 +189,7 @@ type backend struct {
 
 	mu          sync.Mutex // guards every field below
 	script      []step
+	fallback    step // answers once the script is done; nil: 200
 	reqs        []request
 	inFlight    int
 	maxInFlight int
@@ -198,14 +216,25 @@ func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
 	b.inFlight++
 	b.maxInFlight = max(b.maxInFlight, b.inFlight)
 	var st step = status(http.StatusOK, "")
+	if b.fallback != nil {
+		st = b.fallback
+	}
 	if len(b.script) > 0 {
 		st, b.script = b.script[0], b.script[1:]
 	}
 	b.mu.Unlock()
 	b.entered <- struct{}{}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	st(w, r)
 	b.mu.Lock()
 	b.inFlight--
+	b.mu.Unlock()
+}
+
+// setFallback sets the step that answers once the script is done.
+func (b *backend) setFallback(st step) {
+	b.mu.Lock()
+	b.fallback = st
 	b.mu.Unlock()
 }
 

@@ -15,6 +15,10 @@ type Metrics struct {
 	requests    *prometheus.CounterVec   // backend, code
 	dlSamples   *prometheus.CounterVec   // backend
 	dlBatches   *prometheus.CounterVec   // backend
+	stDropped   *prometheus.CounterVec   // backend
+	splits      *prometheus.CounterVec   // backend
+	probes      *prometheus.CounterVec   // backend
+	refusing    *prometheus.GaugeVec     // backend
 	up          *prometheus.GaugeVec     // backend
 	duration    *prometheus.HistogramVec // backend
 }
@@ -31,8 +35,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		sentBytes:   counter("prws_remote_sent_bytes_total", "Compressed request bytes sent to a backend, retries included.", "backend", "shard"),
 		retries:     counter("prws_remote_retries_total", "Send attempts that failed and will be retried.", "backend", "shard"),
 		requests:    counter("prws_remote_requests_total", "Remote-write requests by answer: HTTP status, network or timeout.", "backend", "code"),
-		dlSamples:   counter("prws_remote_dead_letter_samples_total", "Samples of batches a backend refused for good.", "backend"),
-		dlBatches:   counter("prws_remote_dead_letter_batches_total", "Batches a backend refused for good.", "backend"),
+		dlSamples:   counter("prws_remote_dead_letter_samples_total", "Samples (and histograms) a backend refused for good, once its batch was split down to them.", "backend"),
+		dlBatches:   counter("prws_remote_dead_letter_batches_total", "Dead letters written: parts of batches a backend refused alone.", "backend"),
+		splits:      counter("prws_remote_batch_splits_total", "Refused batches or parts of batches divided in two to find what the backend refuses.", "backend"),
+		probes:      counter("prws_remote_probe_requests_total", "Empty write requests sent to tell a backend refusing data from one refusing every write.", "backend"),
+		refusing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "prws_backend_refusing_all",
+			Help: "1 while the backend refuses every write whatever it holds (wrong URL or method, credentials, even an empty request refused).",
+		}, []string{"backend"}),
+		stDropped: counter("prws_remote_start_timestamps_dropped_total",
+			"Start timestamps of samples and histograms left out of what a remote-write 1.0 backend is sent (1.0 has no field for them); once per batch or part of a split batch.", "backend"),
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "prws_backend_up", Help: "1 when the backend accepts requests, 0 after repeated failures.",
 		}, []string{"backend"}),
@@ -43,7 +55,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
-			m.dlSamples, m.dlBatches, m.up, m.duration)
+			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration)
 	}
 	return m
 }
@@ -57,6 +69,10 @@ type shardMetrics struct {
 	retries     prometheus.Counter
 	dlSamples   prometheus.Counter
 	dlBatches   prometheus.Counter
+	stDropped   prometheus.Counter
+	splits      prometheus.Counter
+	probes      prometheus.Counter
+	refusing    prometheus.Gauge
 	up          prometheus.Gauge
 	duration    prometheus.Observer
 }
@@ -70,6 +86,10 @@ func (m *Metrics) forShard(backend string, shard int) shardMetrics {
 		retries:     m.retries.WithLabelValues(backend, s),
 		dlSamples:   m.dlSamples.WithLabelValues(backend),
 		dlBatches:   m.dlBatches.WithLabelValues(backend),
+		stDropped:   m.stDropped.WithLabelValues(backend),
+		splits:      m.splits.WithLabelValues(backend),
+		probes:      m.probes.WithLabelValues(backend),
+		refusing:    m.refusing.WithLabelValues(backend),
 		up:          m.up.WithLabelValues(backend),
 		duration:    m.duration.WithLabelValues(backend),
 	}

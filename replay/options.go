@@ -19,6 +19,10 @@ type Source interface {
 	NextBatch(ctx context.Context, maxSamples int) (queue.Batch, error)
 	// Ack marks b delivered.
 	Ack(queue.Batch) error
+	// SetSplit durably records s as the part of b (the batch in flight)
+	// being sent, so that after a restart NextBatch returns b with
+	// Batch.Split s (see queue.Queue.SetSplit).
+	SetSplit(b queue.Batch, s queue.Split) error
 }
 
 // DeadLetterSink stores refused batches; *deadletter.Log implements it.

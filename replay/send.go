@@ -15,15 +15,52 @@ import (
 // encode prepares a batch for sending, once per batch so that every
 // retry sends the same bytes (wireState.cur): the batch's 1.0 snappy
 // block as the queue joined it, sent as it is, or for a ProtocolV2
-// endpoint its 2.0 conversion. It is valid until the next encode.
+// endpoint its 2.0 conversion. A batch with start timestamps
+// (queue.Batch.StartTimestamps) goes to a 1.0 endpoint without them
+// (v1Form). It is valid until the next encode.
 func (w *Worker) encode(b *queue.Batch) {
 	ws := w.ep.wire
 	ws.v1, ws.cur, ws.batchV2, ws.empty = b.Snappy, b.Snappy, false, false
+	ws.batch, ws.v1Done, ws.rawDone = b, !b.StartTimestamps, false
 	if ws.v2 {
 		if out, ok := w.encodeV2(b); ok {
 			ws.cur = out
+			return
 		}
 	}
+	ws.cur = w.v1Form()
+}
+
+// v1Form returns the current batch as remote-write 1.0: its block as
+// the queue joined it, or, for a batch with start timestamps, the body
+// without them (stStripper), compressed again, made once per batch;
+// the start timestamps dropped are counted then. A batch that does not
+// decompress or strip is sent as it is: a 1.0 decoder skips the fields.
+func (w *Worker) v1Form() []byte {
+	ws := w.ep.wire
+	if ws.v1Done {
+		return ws.v1
+	}
+	ws.v1Done = true
+	var err error
+	if !ws.rawDone {
+		if ws.raw, err = ws.batch.AppendBody(ws.raw[:0]); err != nil {
+			w.log.Error("batch does not decompress; sending it with its start timestamps", "err", err)
+			return ws.v1
+		}
+		ws.rawDone = true
+	}
+	var dropped int
+	if ws.stripped, dropped, err = ws.strip.strip(ws.stripped[:0], ws.raw); err != nil {
+		w.log.Error("batch does not parse; sending it with its start timestamps", "err", err)
+		return ws.v1
+	}
+	w.m.stDropped.Add(float64(dropped))
+	if n := snappy.MaxEncodedLen(len(ws.stripped)); cap(ws.v1buf) < n {
+		ws.v1buf = make([]byte, n)
+	}
+	ws.v1 = snappy.Encode(ws.v1buf[:cap(ws.v1buf)], ws.stripped)
+	return ws.v1
 }
 
 // encodeV2 decompresses b, converts it to a 2.0 request and
@@ -36,7 +73,17 @@ func (w *Worker) encodeV2(b *queue.Batch) ([]byte, bool) {
 		w.log.Error("batch does not decompress; sending it as 1.0", "err", err)
 		return nil, false
 	}
-	raw, series, err := ws.conv.convert(ws.raw)
+	ws.rawDone = true
+	return w.convertV2(ws.raw, b.StartTimestamps)
+}
+
+// convertV2 converts body, a remote-write 1.0 request (with start
+// timestamp fields when startTimestamps), to 2.0 and snappy-compresses it
+// into the protocol state's buffer; false when it does not convert (it is
+// then sent as 1.0).
+func (w *Worker) convertV2(body []byte, startTimestamps bool) ([]byte, bool) {
+	ws := w.ep.wire
+	raw, series, err := ws.conv.convert(body, startTimestamps)
 	if err != nil {
 		w.log.Error("batch does not convert to remote-write 2.0; sending it as 1.0", "err", err)
 		return nil, false
@@ -76,7 +123,7 @@ func (w *Worker) attempt(ctx context.Context, tenant string) (res Result, ok boo
 func (w *Worker) fallBack(res Result) {
 	ws := w.ep.wire
 	ws.v2, ws.batchV2 = false, false
-	ws.cur = ws.v1
+	ws.cur = w.v1Form()
 	w.log.Warn("backend does not take remote-write 2.0; sending remote-write 1.0 from now on",
 		"status", res.Status)
 }

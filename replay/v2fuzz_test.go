@@ -14,7 +14,7 @@ func FuzzV2Convert(f *testing.F) {
 	f.Add([]byte{0x1a, 0x04, 0x12, 0x02, 0x75, 0x70})
 	c := newV2Converter()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		out, n, err := c.convert(body)
+		out, n, err := c.convert(body, true)
 		if err != nil {
 			return
 		}
@@ -47,7 +47,7 @@ func BenchmarkV2Convert(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := c.convert(body); err != nil {
+		if _, _, err := c.convert(body, true); err != nil {
 			b.Fatal(err)
 		}
 	}

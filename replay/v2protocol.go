@@ -3,6 +3,8 @@ package replay
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/prws/prws/queue"
 )
 
 // Protocol is a remote-write protocol version a backend is sent.
@@ -40,13 +42,19 @@ type wireState struct {
 	err error // the configured protocol is unknown
 	v2  bool  // send 2.0; cleared for good when the backend refuses it
 
-	v1      []byte // the current batch's 1.0 snappy block (queue.Batch.Snappy)
-	raw     []byte // the current batch decompressed, for the 2.0 conversion
-	cur     []byte // what is sent for the current batch
-	batchV2 bool   // cur is a 2.0 request
-	empty   bool   // cur is a 2.0 request without series: nothing to send
-	conv    *v2Converter
-	buf     []byte // snappy buffer of the 2.0 encoding
+	batch    *queue.Batch // the current batch
+	v1       []byte       // its 1.0 form: queue.Batch.Snappy, or v1buf once v1Done
+	v1Done   bool         // v1 is final (a batch without start timestamps needs no work)
+	raw      []byte       // the current batch decompressed, once rawDone
+	rawDone  bool
+	cur      []byte // what is sent for the current batch
+	batchV2  bool   // cur is a 2.0 request
+	empty    bool   // cur is a 2.0 request without series: nothing to send
+	conv     *v2Converter
+	buf      []byte // snappy buffer of the 2.0 encoding
+	strip    stStripper
+	stripped []byte // raw without start timestamps
+	v1buf    []byte // snappy buffer of stripped
 }
 
 func newWireState(p Protocol) *wireState {

@@ -24,7 +24,11 @@ type Worker struct {
 	log       *slog.Logger
 
 	// Owned by the run goroutine.
-	bo *backoff.Backoff
+	bo     *backoff.Backoff
+	probed bool     // the backend accepted an empty request during this batch
+	sp     splitter // the split of a refused batch
+	body   []byte   // the batch body being split
+	partV1 []byte   // snappy buffer of a part's 1.0 encoding
 
 	mu      sync.Mutex // guards cancel, done, stopped, left
 	cancel  context.CancelFunc

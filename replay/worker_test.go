@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -215,7 +214,7 @@ func (f *failingSink) Write(e deadletter.Entry) error {
 }
 
 func TestDeadLetterWriteFailureRetried(t *testing.T) {
-	b0 := makeBatch(t, 0, "")
+	b0, _ := specBatch(t, 0, []seriesSpec{{i: 0, samples: 1}})
 	src := newFakeSource(b0)
 	be := newBackend(t, status(400, "out of order sample"))
 	var sink *failingSink
@@ -224,8 +223,8 @@ func TestDeadLetterWriteFailureRetried(t *testing.T) {
 		o.DeadLetters = sink
 	})
 	src.waitAcks(t, 1)
-	if n := len(be.requests()); n != 1 {
-		t.Fatalf("got %d requests, want 1", n)
+	if n := len(be.requests()); n != 2 {
+		t.Fatalf("got %d requests, want 2 (the batch, an empty probe)", n)
 	}
 	checkDeadLetter(t, h, b0, 400)
 }
@@ -273,6 +272,8 @@ func (s stuckSource) NextBatch(context.Context, int) (queue.Batch, error) {
 	return queue.Batch{}, queue.ErrClosed
 }
 
+func (s stuckSource) SetSplit(queue.Batch, queue.Split) error { return nil }
+
 func (s stuckSource) Ack(queue.Batch) error { return nil }
 
 func TestStopBoundedBySourceThatIgnoresCancel(t *testing.T) {
@@ -288,20 +289,6 @@ func TestStopBoundedBySourceThatIgnoresCancel(t *testing.T) {
 	if err := w.Stop(context.Background()); err != nil {
 		t.Fatalf("second Stop = %v", err)
 	}
-}
-
-// memSink keeps dead letters in memory.
-type memSink struct {
-	mu      sync.Mutex
-	entries []deadletter.Entry
-}
-
-func (s *memSink) Write(e deadletter.Entry) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e.Body = append([]byte(nil), e.Body...)
-	s.entries = append(s.entries, e)
-	return nil
 }
 
 // mustWorker is NewWorker for tests; refused batches go to a memSink
