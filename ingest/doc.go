@@ -79,7 +79,9 @@
 // caps) and converted to the remote-write 1.0 request it stands for:
 // series in order with sorted labels, samples, integer and float native
 // histograms, exemplars with their labels, and one MetricMetadata per
-// metric family (classic histogram and summary suffixes removed). Start
+// metric family (classic histogram and summary suffixes removed; the
+// message conversions and the family table are internal/rw2's, shared
+// with replay's 2.0 encoder). Start
 // (created) timestamps stay in the field numbers 2.0 gives them (Sample
 // field 3, Histogram field 17), unknown fields to a 1.0 decoder; the
 // records of a request that has any are queue.KindSeriesST. That request

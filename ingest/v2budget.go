@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/prometheus/prompb"
 	writev2 "github.com/prometheus/prometheus/prompb/io/prometheus/write/v2"
+
+	"github.com/prws/prws/internal/rw2"
 )
 
 // Bytes of memory a decoded and converted element may take, per element
@@ -14,8 +16,8 @@ const (
 	costSymbol   = int64(unsafe.Sizeof("")) + 1
 	costSeries   = int64(unsafe.Sizeof(writev2.TimeSeries{}) + unsafe.Sizeof(prompb.TimeSeries{}) + unsafe.Sizeof(writtenCounts{}) + unsafe.Sizeof(prompb.MetricMetadata{}))
 	costRefByte  = int64(unsafe.Sizeof(uint32(0)) + unsafe.Sizeof(prompb.Label{}))
-	costSample   = int64(unsafe.Sizeof(writev2.Sample{})+unsafe.Sizeof(prompb.Sample{})) + maxSTField
-	costHist     = int64(unsafe.Sizeof(writev2.Histogram{})+unsafe.Sizeof(prompb.Histogram{})) + 64 + maxSTField // + oneof boxes
+	costSample   = int64(unsafe.Sizeof(writev2.Sample{})+unsafe.Sizeof(prompb.Sample{})) + rw2.MaxSTFieldLen
+	costHist     = int64(unsafe.Sizeof(writev2.Histogram{})+unsafe.Sizeof(prompb.Histogram{})) + 64 + rw2.MaxSTFieldLen // + oneof boxes
 	costHistByte = int64(unsafe.Sizeof(writev2.BucketSpan{}) + unsafe.Sizeof(prompb.BucketSpan{}))
 	costExemplar = int64(unsafe.Sizeof(writev2.Exemplar{}) + unsafe.Sizeof(prompb.Exemplar{}))
 )

@@ -7,6 +7,9 @@ import (
 
 	"github.com/prometheus/prometheus/prompb"
 	writev2 "github.com/prometheus/prometheus/prompb/io/prometheus/write/v2"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/prws/prws/internal/rw2"
 )
 
 // convert validates s.req against the remote-write 2.0 rules and
@@ -72,7 +75,7 @@ func (s *v2State) presize() {
 	s.hists = slices.Grow(s.hists[:0], hists)
 	s.spans = slices.Grow(s.spans[:0], spans)
 	s.exs = slices.Grow(s.exs[:0], exs)
-	s.st = slices.Grow(s.st[:0], maxSTField*(samples+hists))
+	s.st = slices.Grow(s.st[:0], rw2.MaxSTFieldLen*(samples+hists))
 	s.seriesMeta = slices.Grow(s.seriesMeta[:0], len(s.req.Timeseries))
 	s.wr.Timeseries = slices.Grow(s.wr.Timeseries[:0], len(s.req.Timeseries))
 	s.counts = slices.Grow(s.counts[:0], len(s.req.Timeseries))
@@ -186,31 +189,21 @@ func (s *v2State) convertSamples(in []writev2.Sample) []prompb.Sample {
 	start := len(s.samples)
 	for i := range in {
 		s.samples = append(s.samples, prompb.Sample{Value: in[i].Value, Timestamp: in[i].Timestamp,
-			XXX_unrecognized: s.stField(sampleSTTag, in[i].StartTimestamp)})
+			XXX_unrecognized: s.stField(rw2.SampleSTField, in[i].StartTimestamp)})
 	}
 	return s.samples[start:len(s.samples):len(s.samples)]
 }
 
-// Start timestamp fields: the tags of remote-write 2.0's Sample field 3
-// and Histogram field 17 (int64, wire type varint), and the longest
-// field (a two-byte tag and a ten-byte varint).
-var (
-	sampleSTTag    = []byte{3<<3 | wtVarint}            // 0x18
-	histogramSTTag = []byte{0x80 | 17<<3&0x7f, 17 >> 4} // 17<<3 = 136 as a varint: 0x88 0x01
-)
-
-const maxSTField = 12
-
-// stField returns start timestamp st encoded as the field of tag, in
-// the arena presize sized, or nil for 0 (no start timestamp in 2.0).
-func (s *v2State) stField(tag []byte, st int64) []byte {
+// stField returns start timestamp st encoded as field num
+// (rw2.AppendStartTimestamp), in the arena presize sized, or nil for 0
+// (no start timestamp in 2.0).
+func (s *v2State) stField(num protowire.Number, st int64) []byte {
 	if st == 0 {
 		return nil
 	}
 	s.hasST = true
 	at := len(s.st)
-	s.st = append(s.st, tag...)
-	s.st = appendVarint(s.st, uint64(st))
+	s.st = rw2.AppendStartTimestamp(s.st, num, st)
 	return s.st[at:len(s.st):len(s.st)]
 }
 

@@ -13,7 +13,7 @@
 // the samples and histograms that lost one are counted in
 // prws_remote_start_timestamps_dropped_total. For a 2.0 backend ("v2")
 // each batch is decompressed and converted to an io.prometheus.write.v2
-// Request once, before its first attempt, so retries stay byte-identical:
+// Request (internal/rw2's Encoder) once, before its first attempt, so retries stay byte-identical:
 // start timestamps back in their 2.0 fields, and on every series the
 // metadata of its family — from the batch (2.0 input carries it in every
 // record of its series) or, for 1.0 input, whose metadata comes apart,

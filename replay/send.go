@@ -83,7 +83,7 @@ func (w *Worker) encodeV2(b *queue.Batch) ([]byte, bool) {
 // then sent as 1.0).
 func (w *Worker) convertV2(body []byte, startTimestamps bool) ([]byte, bool) {
 	ws := w.ep.wire
-	raw, series, err := ws.conv.convert(body, startTimestamps)
+	raw, series, err := ws.conv.Encode(body, startTimestamps)
 	if err != nil {
 		w.log.Error("batch does not convert to remote-write 2.0; sending it as 1.0", "err", err)
 		return nil, false

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/prws/prws/internal/rw2"
 	"github.com/prws/prws/queue"
 )
 
@@ -50,7 +51,7 @@ type wireState struct {
 	cur      []byte // what is sent for the current batch
 	batchV2  bool   // cur is a 2.0 request
 	empty    bool   // cur is a 2.0 request without series: nothing to send
-	conv     *v2Converter
+	conv     *rw2.Encoder
 	buf      []byte // snappy buffer of the 2.0 encoding
 	strip    stStripper
 	stripped []byte // raw without start timestamps
@@ -61,7 +62,7 @@ func newWireState(p Protocol) *wireState {
 	p, err := ParseProtocol(string(p))
 	ws := &wireState{err: err, v2: p == ProtocolV2}
 	if ws.v2 {
-		ws.conv = newV2Converter()
+		ws.conv = rw2.NewEncoder()
 	}
 	return ws
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/prometheus/prompb"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/prws/prws/internal/rw2"
 	"github.com/prws/prws/queue"
 )
 
@@ -28,8 +29,8 @@ func stBatch(t *testing.T) (queue.Batch, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wr.Timeseries[0].Samples[0].XXX_unrecognized = stField(sampleSTField, 1000)
-	wr.Timeseries[2].Histograms[0].XXX_unrecognized = stField(histogramSTField, -5)
+	wr.Timeseries[0].Samples[0].XXX_unrecognized = stField(rw2.SampleSTField, 1000)
+	wr.Timeseries[2].Histograms[0].XXX_unrecognized = stField(rw2.HistogramSTField, -5)
 	body, err := wr.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func TestV2MetadataRememberedAcrossBatches(t *testing.T) {
 // refuses what is not protobuf.
 func TestStripKeepsOtherFields(t *testing.T) {
 	ts := protowire.AppendTag(nil, 2, protowire.BytesType)
-	sample := append(stField(sampleSTField, 7), stField(9, 1)...)
+	sample := append(stField(rw2.SampleSTField, 7), stField(9, 1)...)
 	ts = protowire.AppendBytes(ts, sample)
 	body := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), ts)
 	var s stStripper

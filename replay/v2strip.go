@@ -5,14 +5,8 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
-)
 
-// Start timestamp fields of the queue's series records (queue.KindSeriesST):
-// remote-write 2.0's Sample.start_timestamp and Histogram.start_timestamp,
-// kept under the same numbers in the 1.0 messages.
-const (
-	sampleSTField    protowire.Number = 3
-	histogramSTField protowire.Number = 17
+	"github.com/prws/prws/internal/rw2"
 )
 
 // errWire: a batch body is not the protobuf the queue stores.
@@ -67,9 +61,9 @@ func (s *stStripper) series(dst, ts []byte) ([]byte, int, error) {
 		}
 		field := ts[:n]
 		ts = ts[n:]
-		drop := sampleSTField
+		drop := rw2.SampleSTField
 		if num == 4 {
-			drop = histogramSTField
+			drop = rw2.HistogramSTField
 		}
 		if num != 2 && num != 4 || typ != protowire.BytesType {
 			dst = append(dst, field...)
