@@ -257,16 +257,6 @@ func gaps(b *backend) (lo, hi time.Duration, jittered bool) {
 	return lo.Round(time.Millisecond), hi.Round(time.Millisecond), len(seen) > 2
 }
 
-func maxAttempts(b *backend) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := 0
-	for h := range b.failed {
-		n = max(n, len(b.attempts[h]))
-	}
-	return n
-}
-
 // ackP99 is the p99 acknowledgment latency of requests acked in [from, to).
 func ackP99(l *loadGen, from, to time.Time) time.Duration {
 	l.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/relabel"
 )
@@ -205,7 +206,7 @@ func validRelabeled(ls labels.Labels, o *Options) bool {
 	if o.MaxLabelsPerSeries > 0 && ls.Len() > o.MaxLabelsPerSeries {
 		return false
 	}
-	if ls.Get(labels.MetricName) == "" { // what a receiver refuses, as at the door
+	if ls.Get(model.MetricNameLabel) == "" { // what a receiver refuses, as at the door
 		return false
 	}
 	ok := true
@@ -237,7 +238,7 @@ func (d *decoder) relabelSeries(b []byte, f *field, next, n int) ([]byte, error)
 		d.relabelDropped++
 		d.skipping++
 		return nil, nil
-	case !changed && ls.Get(labels.MetricName) != "":
+	case !changed && ls.Get(model.MetricNameLabel) != "":
 		return d.finish(b, f, next, n, false)
 	}
 	if !validRelabeled(ls, d.opts) {

@@ -116,18 +116,18 @@ func TestRelabelMatchesPrometheus(t *testing.T) {
 	for i, tc := range prometheusRelabelCases() {
 		rules := withPrometheusDefaults(t, tc.relabel)
 		in := tc.input
-		if !in.Has(labels.MetricName) {
-			in = labels.NewBuilder(in).Set(labels.MetricName, "relabel_case").Labels()
+		if !in.Has(model.MetricNameLabel) {
+			in = labels.NewBuilder(in).Set(model.MetricNameLabel, "relabel_case").Labels()
 		}
 		lb := labels.NewBuilder(in)
 		keep := relabel.ProcessBuilder(lb, rules...)
 		want := lb.Labels()
-		if keep && want.Get(labels.MetricName) == "relabel_case" && !tc.input.Has(labels.MetricName) {
-			if tc.drop || !labels.Equal(labels.NewBuilder(want).Del(labels.MetricName).Labels(), tc.output) {
+		if keep && want.Get(model.MetricNameLabel) == "relabel_case" && !tc.input.Has(model.MetricNameLabel) {
+			if tc.drop || !labels.Equal(labels.NewBuilder(want).Del(model.MetricNameLabel).Labels(), tc.output) {
 				t.Fatalf("case %d: Prometheus gives %s for the named input, the table %s (drop %v)", i, want, tc.output, tc.drop)
 			}
 		}
-		drop := !keep || want.Get(labels.MetricName) == ""
+		drop := !keep || want.Get(model.MetricNameLabel) == ""
 		t.Run(fmt.Sprintf("global/%d", i), func(t *testing.T) {
 			checkCase(t, in, want, drop, func(rt *Routing) {
 				rt.Relabel = &Relabeling{Global: rules}
