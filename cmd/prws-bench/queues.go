@@ -74,8 +74,8 @@ func queuesScenario(ctx context.Context, e *env, bodies []body, res *results) er
 			if q.queues() > 1 {
 				per = fmt.Sprintf("; %+.1f MB per queue beyond 1", (median(caught[key{q, k}])-one)/float64(q.queues()-1))
 			}
-			r.note = joinText(fmt.Sprintf("%d queues; RSS idle %.0f MB, caught up %.0f MB%s",
-				q.queues(), median(idle[key{q, k}]), median(caught[key{q, k}]), per), r.note)
+			r.note = joinText(fmt.Sprintf("%d queue%s; RSS idle %.0f MB, caught up %.0f MB%s",
+				q.queues(), plural(q.queues()), median(idle[key{q, k}]), median(caught[key{q, k}]), per), r.note)
 			res.add(r)
 		}
 	}
