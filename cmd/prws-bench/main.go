@@ -126,9 +126,10 @@ func cmdRun(ctx context.Context, args []string) error {
 		}
 		defer e.sinks[i].close()
 	}
+	load0 := loadAverage()
 	res, err := runAll(ctx, e)
 	if res != nil {
-		res.legend = legend
+		res.legend = append(legend, fmt.Sprintf("machine load average (1, 5, 15 min): %s at the start, %s at the end", load0, loadAverage()))
 	}
 	if err != nil {
 		log.Printf("stopped early: %v", err)
@@ -146,6 +147,15 @@ func cmdRun(ctx context.Context, args []string) error {
 		printTable(f, res)
 	}
 	return err
+}
+
+// loadAverage returns the first three fields of /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 func tail(s string, n int) string {
