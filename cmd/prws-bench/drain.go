@@ -147,8 +147,8 @@ func drainOnce(ctx context.Context, e *env, kind proxyKind, b backend, bodies []
 	return d, nil
 }
 
-// followDrain polls b until it caught up (see drainOnce) and returns the
-// rates from the first to the last arrival.
+// followDrain polls b until it caught up (see drainOnce) or DrainTimeout
+// passed, and returns the rates from the first to the last arrival seen.
 func (e *env) followDrain(ctx context.Context, b backend, base int64, t0 time.Time, backlog int64, live float64, liveRes *loadResult) *drainRun {
 	allow := int64(live * e.cfg.Drain.Lag.Seconds())
 	var first time.Time
@@ -160,15 +160,15 @@ func (e *env) followDrain(ctx context.Context, b backend, base int64, t0 time.Ti
 			first, got0, live0 = now, got, acked
 			d.firstAfter = now.Sub(t0)
 		}
-		if got >= backlog+acked-allow {
+		done := got >= backlog+acked-allow
+		if !done && (now.Sub(t0) > e.cfg.DrainTimeout || ctx.Err() != nil) {
+			d.incomplete = fmt.Sprintf("only %d of %d backlog+live samples within %s", got, backlog+acked, e.cfg.DrainTimeout)
+		}
+		if done || d.incomplete != "" {
 			if span := now.Sub(first).Seconds(); !first.IsZero() && span > 0 {
 				d.delivery = float64(got-got0) / span
 				d.catchUp = d.delivery - float64(acked-live0)/span
 			}
-			return d
-		}
-		if now.Sub(t0) > e.cfg.DrainTimeout || ctx.Err() != nil {
-			d.incomplete = fmt.Sprintf("only %d of %d backlog+live samples within %s", got, backlog+acked, e.cfg.DrainTimeout)
 			return d
 		}
 		time.Sleep(b.pollEvery())
