@@ -46,7 +46,7 @@ race:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	cd $(WALFORK) && $(GO) test -race -count=1 ./...
 
-## bench: prws against vmagent on loopback (bench/run.sh; QUICK=1 for small sizes, BENCH_FLAGS for more), one table.
+## bench: prws against vmagent 1.79.5 and 1.150.0 on loopback, throughput, queues and drain into VictoriaMetrics and a slow decoding sink (bench/run.sh; QUICK=1 for small sizes, BENCH_FLAGS for more), one table.
 bench:
 	bash bench/run.sh $(BENCH_FLAGS)
 

@@ -60,12 +60,20 @@ func newClient(conns int) *http.Client {
 // (open loop up to the worker count); its latency is measured from the
 // moment it was sent.
 func runLoad(ctx context.Context, bodies []body, o loadOptions) *loadResult {
+	res := &loadResult{}
+	runLoadInto(ctx, bodies, o, res)
+	return res
+}
+
+// runLoadInto is runLoad accounting into res, whose Samples another
+// goroutine may read with atomic.LoadInt64 while the load runs; the other
+// fields are complete when it returns.
+func runLoadInto(ctx context.Context, bodies []body, o loadOptions, res *loadResult) {
 	ctx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
 	client := newClient(o.Concurrency)
 	defer client.CloseIdleConnections()
 	var next atomic.Int64
-	res := &loadResult{}
 	var mu sync.Mutex // guards res.lat
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -96,7 +104,6 @@ func runLoad(ctx context.Context, bodies []body, o loadOptions) *loadResult {
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	slices.Sort(res.lat)
-	return res
 }
 
 // waitUntil sleeps until t; false when ctx ended first.

@@ -2,9 +2,14 @@
 //
 //	prws-bench run   [flags]   start null backends, each relay in turn, load them, print one table
 //	prws-bench load  [flags]   send pre-encoded remote-write 1.0 requests to -url and print the result
-//	prws-bench sink  [flags]   serve a null remote-write backend (POST /down, /up toggle 503)
+//	prws-bench sink  [flags]   serve a null remote-write backend (POST /down, /up toggle 503;
+//	                           -decode unmarshals like a real backend, -delay answers late)
 //
-// Everything listens on 127.0.0.1 and every phase is bounded in time. The
+// The drain scenario also delivers into a VictoriaMetrics server it starts
+// (-victoria-metrics) and into a decoding sink that answers late
+// (-drain-sink-delay); the backend column of the table names the
+// receiver of every row. Everything listens on 127.0.0.1 and every phase
+// is bounded in time. The
 // relays' CPU is utime+stime from /proc/PID/stat over the load and the
 // delivery of what it acknowledged; peak RSS is VmHWM from
 // /proc/PID/status. The load generator and the sinks run in this process,
@@ -62,8 +67,15 @@ func cmdRun(ctx context.Context, args []string) error {
 	c := benchConfig{}
 	fs.StringVar(&c.PRWS, "prws", "bin/prws", "prws binary")
 	fs.StringVar(&c.Baseline, "baseline", "", "another prws build to run side by side (rows \"prws-before\")")
-	scen := fs.String("scenarios", "rf1,rf2,half,big,backlog", "scenarios to run (rf1 always runs: the others use its rates)")
+	scen := fs.String("scenarios", "rf1,rf2,half,big,backlog,queues,drain", "scenarios to run (rf1 always runs: the others use its rates)")
 	fs.StringVar(&c.VMAgent, "vmagent", "/usr/bin/vmagent", "vmagent binary; its rows are skipped when it is missing")
+	fs.StringVar(&c.VMAgent2, "vmagent2", "", "a second vmagent build, rows \"vmagent2\" (e.g. a newer release); skipped when missing")
+	fs.BoolVar(&c.Sink.Decode, "sink-decode", true, "the two sinks of the throughput scenarios unmarshal every request (false: wire scan only)")
+	fs.StringVar(&c.Drain.VictoriaMetrics, "victoria-metrics", "/usr/bin/victoria-metrics", "VictoriaMetrics binary the drain scenario delivers into; skipped when missing")
+	fs.DurationVar(&c.Drain.SinkDelay, "drain-sink-delay", 20*time.Millisecond, "answer delay of the drain scenario's decoding sink")
+	fs.Float64Var(&c.Drain.BuildRate, "drain-build-rate", 0, "samples/s that build the drain backlog; 0 = half the slowest relay's rf1 saturation")
+	fs.Float64Var(&c.Drain.LiveRate, "drain-live-rate", 100_000, "live samples/s during the second drain of each backend; 0 = none")
+	fs.DurationVar(&c.Drain.Lag, "drain-lag", time.Second, "live traffic still in flight (this long at -drain-live-rate) that counts as caught up")
 	fs.IntVar(&c.Shards, "shard", 2, "prws --shard")
 	fs.IntVar(&c.proxyConfig.Batch, "prws-batch", 5000, "prws --batch (samples per outgoing request)")
 	fs.IntVar(&c.BigSeries, "big-series", 1_000_000, "active series of the RSS scenario")
@@ -83,10 +95,23 @@ func cmdRun(ctx context.Context, args []string) error {
 	if c.Baseline != "" {
 		c.Kinds = append(c.Kinds, kindBaseline)
 	}
-	if _, err := exec.LookPath(c.VMAgent); err == nil {
-		c.Kinds = append(c.Kinds, kindVMAgent)
-	} else {
-		log.Printf("vmagent not found at %s: its column is skipped", c.VMAgent)
+	var legend []string
+	for _, v := range []struct {
+		kind proxyKind
+		bin  string
+	}{{kindVMAgent, c.VMAgent}, {kindVMAgent2, c.VMAgent2}} {
+		if v.bin == "" {
+			continue
+		}
+		if _, err := exec.LookPath(v.bin); err != nil {
+			log.Printf("%s not found at %s: its rows are skipped", v.kind, v.bin)
+			continue
+		}
+		c.Kinds = append(c.Kinds, v.kind)
+		legend = append(legend, fmt.Sprintf("%s: %s, %s", v.kind, v.bin, binVersion(v.bin)))
+	}
+	if _, err := exec.LookPath(c.Drain.VictoriaMetrics); err != nil {
+		c.Drain.VictoriaMetrics = ""
 	}
 	tmp, err := os.MkdirTemp("", "prws-bench-")
 	if err != nil {
@@ -96,12 +121,16 @@ func cmdRun(ctx context.Context, args []string) error {
 	c.TmpDir, c.Log = tmp, tmp+"/relays.log"
 	e := &env{cfg: c}
 	for i := range e.sinks {
-		if e.sinks[i], err = startSink("127.0.0.1:0"); err != nil {
+		if e.sinks[i], err = startSink("127.0.0.1:0", c.Sink); err != nil {
 			return err
 		}
 		defer e.sinks[i].close()
 	}
+	load0 := loadAverage()
 	res, err := runAll(ctx, e)
+	if res != nil {
+		res.legend = append(legend, fmt.Sprintf("machine load average (1, 5, 15 min): %s at the start, %s at the end", load0, loadAverage()))
+	}
 	if err != nil {
 		log.Printf("stopped early: %v", err)
 		if b, rerr := os.ReadFile(c.Log); rerr == nil {
@@ -118,6 +147,15 @@ func cmdRun(ctx context.Context, args []string) error {
 		printTable(f, res)
 	}
 	return err
+}
+
+// loadAverage returns the first three fields of /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 func tail(s string, n int) string {
@@ -153,11 +191,14 @@ func cmdSink(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("sink", flag.ExitOnError)
 	addr := fs.String("listen", "127.0.0.1:19291", "listen address")
 	down := fs.Bool("down", false, "start answering 503")
+	var o sinkOptions
+	fs.BoolVar(&o.Decode, "decode", false, "unmarshal every request like a real backend (default: wire scan)")
+	fs.DurationVar(&o.Delay, "delay", 0, "hold each accepted request this long before answering")
 	_ = fs.Parse(args)
 	if !strings.HasPrefix(*addr, "127.0.0.1:") && !strings.HasPrefix(*addr, "localhost:") {
 		return fmt.Errorf("-listen must be a loopback address")
 	}
-	s, err := startSink(*addr)
+	s, err := startSink(*addr, o)
 	if err != nil {
 		return err
 	}

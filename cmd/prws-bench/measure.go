@@ -14,6 +14,7 @@ type row struct {
 	cpuPerM  float64 // CPU-seconds of the relay per million samples ingested
 	rssMB    float64 // peak RSS (VmHWM, or the largest VmRSS of a phase)
 	p50, p99 time.Duration
+	backend  string // what received the relay's writes
 	note     string
 }
 
@@ -22,6 +23,9 @@ type env struct {
 	cfg   benchConfig
 	sinks [2]*sink
 }
+
+// backendName describes the env's sinks for the result table.
+func (e *env) backendName() string { return e.sinks[0].opt.describe() }
 
 // delivered is the number of samples both sinks received so far.
 func (e *env) delivered() int64 {
@@ -38,7 +42,7 @@ func (e *env) setDown(down bool) {
 // picks 1 or 2 of them per series); vmagent replicates to every URL, so it
 // gets one for rf 1 and both for rf 2.
 func (e *env) urls(kind proxyKind, rf int) []string {
-	if kind == kindVMAgent && rf == 1 {
+	if isVMAgent(kind) && rf == 1 {
 		return []string{e.sinks[0].URL}
 	}
 	return []string{e.sinks[0].URL, e.sinks[1].URL}
@@ -65,21 +69,28 @@ type measured struct {
 	hwmKB     int64
 	delivered int64   // samples the sinks received for this run
 	commits   float64 // prws group commits during the load; -1: not known
+	idleKB    int64   // VmRSS once ready, before any load
+	caughtKB  int64   // VmRSS once everything acknowledged was delivered
 }
 
 // run starts kind, warms it up for a second with the same load, then
 // measures one load run including the delivery of what it acknowledged.
 func (e *env) run(ctx context.Context, kind proxyKind, rf int, bodies []body, lo loadOptions) (*measured, error) {
-	urls := e.urls(kind, rf)
+	return e.runWith(ctx, kind, e.cfg.proxyConfig, e.urls(kind, rf), rf, bodies, lo)
+}
+
+// runWith is run with the relay's configuration and backend URLs given.
+func (e *env) runWith(ctx context.Context, kind proxyKind, cfg proxyConfig, urls []string, rf int, bodies []body, lo loadOptions) (*measured, error) {
 	fanout := int64(len(urls))
-	if kind != kindVMAgent {
+	if !isVMAgent(kind) {
 		fanout = int64(rf)
 	}
-	p, err := startProxy(ctx, kind, e.cfg.proxyConfig, urls, rf)
+	p, err := startProxy(ctx, kind, cfg, urls, rf)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
+	_, idleKB, _ := memKB(p.pid)
 	lo.URL = p.URL
 	warm := lo
 	warm.Duration, warm.MaxSamples = time.Second, 0
@@ -93,7 +104,7 @@ func (e *env) run(ctx context.Context, kind proxyKind, rf int, bodies []body, lo
 	}
 	base = e.delivered()
 	commits0 := scrapeSum(metricsURL(p.URL), commitsMetric)
-	m := &measured{load: runLoad(ctx, bodies, lo), commits: -1}
+	m := &measured{load: runLoad(ctx, bodies, lo), commits: -1, idleKB: idleKB}
 	if commits1 := scrapeSum(metricsURL(p.URL), commitsMetric); commits0 >= 0 && commits1 >= 0 {
 		m.commits = commits1 - commits0
 	}
@@ -103,7 +114,7 @@ func (e *env) run(ctx context.Context, kind proxyKind, rf int, bodies []body, lo
 		return nil, err
 	}
 	m.cpu = cpu1 - cpu0
-	m.hwmKB, _, err = memKB(p.pid)
+	m.hwmKB, m.caughtKB, err = memKB(p.pid)
 	if m.delivered < m.load.Samples*fanout {
 		return m, fmt.Errorf("%s delivered %d of %d samples within %s", kind, m.delivered, m.load.Samples*fanout, e.cfg.DrainTimeout)
 	}

@@ -23,7 +23,13 @@ const (
 	// kindBaseline is another prws build (-baseline), run with the same
 	// flags, for before/after comparisons in one run.
 	kindBaseline proxyKind = "prws-before"
+	// kindVMAgent2 is a second vmagent build (-vmagent2), typically a
+	// newer release beside the Debian one.
+	kindVMAgent2 proxyKind = "vmagent2"
 )
+
+// isVMAgent tells whether kind is one of the vmagent builds.
+func isVMAgent(kind proxyKind) bool { return kind == kindVMAgent || kind == kindVMAgent2 }
 
 // proxy is a running relay process.
 type proxy struct {
@@ -39,6 +45,7 @@ type proxyConfig struct {
 	PRWS     string // path of the prws binary
 	Baseline string // path of a prws build to compare with; "" for none
 	VMAgent  string // path of the vmagent binary
+	VMAgent2 string // path of a second vmagent build; "" for none
 	TmpDir   string // parent of the data dirs
 	Shards   int    // prws --shard
 	Batch    int    // prws --batch
@@ -80,13 +87,17 @@ func startProxy(ctx context.Context, kind proxyKind, cfg proxyConfig, urls []str
 			"--shard", strconv.Itoa(cfg.Shards), "--batch", strconv.Itoa(cfg.Batch),
 			"--remote_write_max_wait", "1s", "--data-dir", filepath.Join(dir, "data"), "--log.level", "warn")
 		ready = "http://" + addr + "/-/ready"
-	case kindVMAgent:
+	case kindVMAgent, kindVMAgent2:
 		args := []string{"-httpListenAddr", addr, "-remoteWrite.tmpDataPath", filepath.Join(dir, "vmagent"),
 			"-loggerLevel", "WARN"}
 		for _, u := range urls {
 			args = append(args, "-remoteWrite.url="+u)
 		}
-		p.cmd = exec.Command(cfg.VMAgent, args...)
+		bin := cfg.VMAgent
+		if kind == kindVMAgent2 {
+			bin = cfg.VMAgent2
+		}
+		p.cmd = exec.Command(bin, args...)
 		ready = "http://" + addr + "/health"
 	}
 	if cfg.Log != "" {

@@ -10,17 +10,23 @@ import (
 // printTable writes the result table and the prws/vmagent ratios as
 // Markdown.
 func printTable(w io.Writer, res *results) {
-	fmt.Fprintln(w, "| scenario | relay | samples/s | CPU-s per M samples | peak RSS MB | p50 ack | p99 ack | notes |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| scenario | relay | backend | samples/s | CPU-s per M samples | peak RSS MB | p50 ack | p99 ack | notes |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---|")
 	for _, r := range res.rows {
 		cpu := "-"
 		if r.cpuPerM > 0 {
 			cpu = fmt.Sprintf("%.3f", r.cpuPerM)
 		}
-		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %.0f | %s | %s | %s |\n",
-			r.scenario, r.kind, r.rate, cpu, r.rssMB, ms(r.p50), ms(r.p99), r.note)
+		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %s | %.0f | %s | %s | %s |\n",
+			r.scenario, r.kind, r.backend, r.rate, cpu, r.rssMB, ms(r.p50), ms(r.p99), r.note)
 	}
 	fmt.Fprintln(w)
+	for _, l := range res.legend {
+		fmt.Fprintln(w, "- "+l)
+	}
+	if len(res.legend) > 0 {
+		fmt.Fprintln(w)
+	}
 	printRatios(w, res)
 }
 

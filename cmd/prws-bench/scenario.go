@@ -13,7 +13,7 @@ import (
 type benchConfig struct {
 	proxyConfig
 	Kinds        []proxyKind
-	Scenarios    map[string]bool // rf1, rf2, half, big, backlog
+	Scenarios    map[string]bool // rf1, rf2, half, big, backlog, drain, queues
 	Series       int             // active series of the throughput scenarios
 	BigSeries    int             // active series of the RSS scenario
 	Samples      int             // samples per series per request
@@ -23,6 +23,8 @@ type benchConfig struct {
 	Rounds       int   // runs of each throughput scenario per relay, interleaved; the median is reported
 	Backlog      int64 // samples acknowledged while the backends are down
 	DrainTimeout time.Duration
+	Drain        drainConfig
+	Sink         sinkOptions // the env's two sinks
 }
 
 // results collects rows and the per-relay saturation rates.
@@ -32,9 +34,18 @@ type results struct {
 	// rssDelta is the largest VmRSS with a backlog minus the VmRSS
 	// without one, in MB.
 	rssDelta map[proxyKind]float64
+	// backend names the env's sinks, for rows that leave theirs empty.
+	backend string
+	// legend says which binary and release each relay is.
+	legend []string
 }
 
+// add appends x, naming the env's sinks as its backend unless it names
+// its own.
 func (r *results) add(x row) {
+	if x.backend == "" {
+		x.backend = r.backend
+	}
 	r.rows = append(r.rows, x)
 	logRow("", x)
 }
@@ -52,7 +63,7 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &results{sat: map[proxyKind]float64{}, rssDelta: map[proxyKind]float64{}}
+	res := &results{sat: map[proxyKind]float64{}, rssDelta: map[proxyKind]float64{}, backend: e.backendName()}
 	sat := loadOptions{Concurrency: c.Concurrency, Duration: c.Duration}
 	for _, rf := range []int{1, 2} {
 		if rf == 2 && !c.Scenarios["rf2"] {
@@ -90,6 +101,16 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 			break
 		}
 		if err := backlog(ctx, e, k, small, res); err != nil {
+			return res, err
+		}
+	}
+	if c.Scenarios["queues"] {
+		if err := queuesScenario(ctx, e, small, res); err != nil {
+			return res, err
+		}
+	}
+	if c.Scenarios["drain"] {
+		if err := drainScenario(ctx, e, small, res); err != nil {
 			return res, err
 		}
 	}
@@ -153,7 +174,12 @@ func medianRow(rows []row) row {
 		for i, r := range rows {
 			cpu[i] = fmt.Sprintf("%.3f", r.cpuPerM)
 		}
-		out.note = fmt.Sprintf("median of %d runs; CPU-s/M %s", len(rows), strings.Join(cpu, ", "))
+		rate := make([]string, len(rows))
+		for i, r := range rows {
+			rate[i] = fmt.Sprintf("%.0f", r.rate)
+		}
+		out.note = fmt.Sprintf("median of %d runs; samples/s %s; CPU-s/M %s", len(rows),
+			strings.Join(rate, ", "), strings.Join(cpu, ", "))
 	}
 	for _, r := range rows {
 		if r.note != "" {

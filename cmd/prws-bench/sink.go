@@ -1,19 +1,49 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/golang/snappy"
+	"github.com/prometheus/prometheus/prompb"
 )
 
-// sink is a null remote-write backend: it decodes each request, counts
-// its samples with a wire scan and keeps nothing. Down makes it answer
-// 503 without reading the payload. Safe for concurrent use.
+// sinkOptions say how a sink treats a request. The zero value snappy-
+// decodes, counts the samples with a wire scan and answers at once.
+type sinkOptions struct {
+	// Decode unmarshals every request into a prompb.WriteRequest, as a
+	// real backend must, instead of scanning the wire.
+	Decode bool
+	// Delay is how long each accepted request is held before its answer
+	// (a distant or loaded backend); requests are held concurrently.
+	Delay time.Duration
+}
+
+// describe names the sink's behaviour for the result table.
+func (o sinkOptions) describe() string {
+	s := "sink, wire scan"
+	if o.Decode {
+		s = "sink, protobuf decode"
+	}
+	if o.Delay > 0 {
+		s += fmt.Sprintf(", answers after %s", o.Delay)
+	}
+	return s
+}
+
+// sink is a null remote-write backend: it snappy-decodes each request,
+// counts its samples (see sinkOptions) and keeps nothing. It accepts
+// writes on every path ending in /api/v1/write, so one sink can stand for
+// many backends (pathURL). Down makes it answer 503 without reading the
+// payload. Safe for concurrent use.
 type sink struct {
+	opt      sinkOptions
 	samples  atomic.Int64
 	requests atomic.Int64
 	down     atomic.Bool
@@ -23,14 +53,20 @@ type sink struct {
 }
 
 // startSink listens on addr (127.0.0.1:0 for any port) and serves.
-func startSink(addr string) (*sink, error) {
+func startSink(addr string, opt sinkOptions) (*sink, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &sink{URL: "http://" + ln.Addr().String() + "/api/v1/write"}
+	s := &sink{opt: opt, URL: "http://" + ln.Addr().String() + "/api/v1/write"}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/api/v1/write", s.serveWrite)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/api/v1/write") {
+			http.NotFound(w, r)
+			return
+		}
+		s.serveWrite(w, r)
+	})
 	mux.HandleFunc("/down", func(w http.ResponseWriter, _ *http.Request) { s.down.Store(true) })
 	mux.HandleFunc("/up", func(w http.ResponseWriter, _ *http.Request) { s.down.Store(false) })
 	s.srv = &http.Server{Handler: mux}
@@ -39,6 +75,12 @@ func startSink(addr string) (*sink, error) {
 }
 
 func (s *sink) close() { _ = s.srv.Close() }
+
+// pathURL returns the remote-write URL of the sink's i-th path, a distinct
+// backend URL for a relay's ring.
+func (s *sink) pathURL(i int) string {
+	return strings.TrimSuffix(s.URL, "/api/v1/write") + fmt.Sprintf("/b%d/api/v1/write", i)
+}
 
 func (s *sink) serveWrite(w http.ResponseWriter, r *http.Request) {
 	if s.down.Load() {
@@ -64,14 +106,33 @@ func (s *sink) serveWrite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bp[1] = raw[:0]
-	n, ok := countSamples(raw)
+	n, ok := s.count(raw)
 	if !ok {
 		http.Error(w, "malformed WriteRequest", http.StatusBadRequest)
 		return
 	}
+	if s.opt.Delay > 0 {
+		time.Sleep(s.opt.Delay)
+	}
 	s.samples.Add(int64(n))
 	s.requests.Add(1)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// count returns the samples and histograms of the WriteRequest raw.
+func (s *sink) count(raw []byte) (int, bool) {
+	if !s.opt.Decode {
+		return countSamples(raw)
+	}
+	var wr prompb.WriteRequest
+	if err := wr.Unmarshal(raw); err != nil {
+		return 0, false
+	}
+	n := 0
+	for i := range wr.Timeseries {
+		n += len(wr.Timeseries[i].Samples) + len(wr.Timeseries[i].Histograms)
+	}
+	return n, true
 }
 
 // readAll reads r into buf, growing it.
