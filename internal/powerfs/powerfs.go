@@ -109,9 +109,6 @@ func checkEmpty(dir string) error {
 	return nil
 }
 
-// Dir returns the mount point (absolute).
-func (f *FS) Dir() string { return f.dir }
-
 // Stats returns the counters so far.
 func (f *FS) Stats() Stats {
 	f.sys.mu.Lock()
