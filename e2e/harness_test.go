@@ -26,7 +26,10 @@ func testConfig(t *testing.T, dataDir string, rs ...*recorder) config.Config {
 	}
 	cfg.MinWait = 5 * time.Millisecond
 	cfg.MaxWait = 50 * time.Millisecond
-	cfg.RemoteTimeout = 2 * time.Second
+	// Long enough that a recorder slowed by a loaded machine (race
+	// detector, 2 cores) is not sent a batch again: the tests count
+	// deliveries exactly, and a timed-out send is resent (at-least-once).
+	cfg.RemoteTimeout = 10 * time.Second
 	cfg.SegmentBytes = 256 << 10
 	cfg.ShutdownDelay = 0
 	return cfg
