@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/prws/prws/config"
+	"github.com/prws/prws/internal/testenv"
 )
 
 // faultKind says what prws must do with the batches a fault hits.
@@ -26,7 +27,7 @@ const (
 
 type backendFault struct {
 	name       string
-	behave     func(b *backend) behavior // nil: no behavior (slow accept)
+	behave     func(b *testenv.Backend) testenv.Behavior // nil: no behavior (slow accept)
 	slowAccept time.Duration
 	kind       faultKind
 	minGap     time.Duration // smallest wait between attempts of one body
@@ -52,11 +53,11 @@ func reset(w http.ResponseWriter, _ *http.Request, _ []byte) bool {
 	return true
 }
 
-func flapping(period time.Duration) behavior {
+func flapping(period time.Duration) testenv.Behavior {
 	start := time.Now()
 	return func(w http.ResponseWriter, r *http.Request, body []byte) bool {
 		if (time.Since(start)/period)%2 == 0 {
-			return status(http.StatusServiceUnavailable, "")(w, r, body)
+			return testenv.Status(http.StatusServiceUnavailable, "")(w, r, body)
 		}
 		return false
 	}
@@ -67,24 +68,26 @@ func closeConn(w http.ResponseWriter, _ *http.Request, _ []byte) bool {
 	return false
 }
 
-func fixed(f behavior) func(*backend) behavior { return func(*backend) behavior { return f } }
+func fixed(f testenv.Behavior) func(*testenv.Backend) testenv.Behavior {
+	return func(*testenv.Backend) testenv.Behavior { return f }
+}
 
 var backendFaults = []backendFault{
-	{name: "500", behave: fixed(status(500, "")), kind: retried},
-	{name: "503", behave: fixed(status(503, "")), kind: retried},
-	{name: "429 Retry-After 1", behave: fixed(status(429, "1")), kind: retried, minGap: 900 * time.Millisecond,
+	{name: "500", behave: fixed(testenv.Status(500, "")), kind: retried},
+	{name: "503", behave: fixed(testenv.Status(503, "")), kind: retried},
+	{name: "429 Retry-After 1", behave: fixed(testenv.Status(429, "1")), kind: retried, minGap: 900 * time.Millisecond,
 		maxWait: 2 * time.Second}, // Retry-After is capped at max_wait by design
 	{name: "connection reset", behave: fixed(reset), kind: retried},
 	{name: "hang past timeout", behave: fixed(hang), kind: retried},
 	{name: "slow accept 700ms", behave: fixed(closeConn), slowAccept: 700 * time.Millisecond, kind: retried},
-	{name: "flapping 1s", behave: func(*backend) behavior { return flapping(time.Second) }, kind: retried},
-	{name: "400 for every write", behave: fixed(status(400, "")), kind: markedDown},
-	{name: "409 for every write", behave: fixed(status(409, "")), kind: markedDown},
-	{name: "413 for every write", behave: fixed(status(413, "")), kind: markedDown},
-	{name: "415 for every write", behave: fixed(status(415, "")), kind: markedDown},
-	{name: "422 for every write", behave: fixed(status(422, "")), kind: markedDown},
-	{name: "401", behave: fixed(status(401, "")), kind: markedDown},
-	{name: "403", behave: fixed(status(403, "")), kind: markedDown},
+	{name: "flapping 1s", behave: func(*testenv.Backend) testenv.Behavior { return flapping(time.Second) }, kind: retried},
+	{name: "400 for every write", behave: fixed(testenv.Status(400, "")), kind: markedDown},
+	{name: "409 for every write", behave: fixed(testenv.Status(409, "")), kind: markedDown},
+	{name: "413 for every write", behave: fixed(testenv.Status(413, "")), kind: markedDown},
+	{name: "415 for every write", behave: fixed(testenv.Status(415, "")), kind: markedDown},
+	{name: "422 for every write", behave: fixed(testenv.Status(422, "")), kind: markedDown},
+	{name: "401", behave: fixed(testenv.Status(401, "")), kind: markedDown},
+	{name: "403", behave: fixed(testenv.Status(403, "")), kind: markedDown},
 }
 
 // splitStatus reports whether the fault answers a status prws splits a
@@ -112,8 +115,8 @@ func runBackendFault(t *testing.T, f backendFault) {
 	report(t, r)
 	leaks := goleak.IgnoreCurrent()
 	a, b := newBackend(t), newBackend(t)
-	a.track()
-	b.track()
+	a.Track()
+	b.Track()
 	w := newWorld(t, 2, a, b)
 	in := startDaemon(t, w, t.TempDir(), func(c *config.Config) {
 		c.Batch = 500
@@ -127,8 +130,8 @@ func runBackendFault(t *testing.T, f backendFault) {
 	defer stop()
 	time.Sleep(pick(700*time.Millisecond, 3*time.Second))
 	t1 := time.Now()
-	b.accept.delay.Store(int64(f.slowAccept))
-	b.set(f.behave(b))
+	b.SetAcceptDelay(f.slowAccept)
+	b.Set(f.behave(b))
 	var wasDown bool
 	for end := time.Now().Add(window); time.Now().Before(end); {
 		time.Sleep(100 * time.Millisecond)
@@ -137,14 +140,14 @@ func runBackendFault(t *testing.T, f backendFault) {
 		}
 	}
 	t2 := time.Now()
-	b.accept.delay.Store(0)
-	b.set(nil)
+	b.SetAcceptDelay(0)
+	b.Set(nil)
 	time.Sleep(pick(300*time.Millisecond, 2*time.Second))
 	stop()
 	tl := w.drain(t, l, 30*time.Second, r)
 	reg := in.d.Registry()
 	dl := gaugeFor(reg, "prws_remote_dead_letter_samples_total", portOf(b))
-	failed, same := b.retriedIdentically()
+	failed, same := b.RetriedIdentically()
 	minGap, maxGap, jittered := gaps(b)
 	// A batch refused with a split status just before the backend came
 	// back finds the empty probe accepted and is delivered in parts, not
@@ -175,8 +178,8 @@ func runBackendFault(t *testing.T, f backendFault) {
 		t.Errorf("heap grew to %d MiB", maxHeap>>20)
 	}
 	in.stop(t)
-	a.srv.CloseClientConnections()
-	b.srv.CloseClientConnections()
+	a.CloseClientConnections()
+	b.CloseClientConnections()
 	l.client.CloseIdleConnections()
 	if err := goleak.Find(leaks, goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
 		goleak.IgnoreAnyFunction("net/http/httptest.(*Server).goServe.func1")); err != nil {
@@ -236,15 +239,13 @@ func gaugeFor(reg *prometheus.Registry, name, sub string) float64 {
 	return sum
 }
 
-func portOf(b *backend) string { return b.srv.Listener.Addr().String() }
+func portOf(b *testenv.Backend) string { return b.Addr() }
 
 // gaps returns the smallest and largest wait between two attempts of one
 // body, and whether the waits vary (jitter).
-func gaps(b *backend) (lo, hi time.Duration, jittered bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func gaps(b *testenv.Backend) (lo, hi time.Duration, jittered bool) {
 	seen := map[time.Duration]bool{}
-	for _, ts := range b.attempts {
+	for _, ts := range b.Attempts() {
 		for i := 1; i < len(ts); i++ {
 			g := ts[i].Sub(ts[i-1])
 			if lo == 0 || g < lo {
@@ -272,7 +273,7 @@ func ackP99(l *loadGen, from, to time.Time) time.Duration {
 
 // lagP99 is the p99 time from acknowledgment to first arrival at b of the
 // samples acked in [from, to) and routed to b.
-func lagP99(l *loadGen, b *backend, from, to time.Time) time.Duration {
+func lagP99(l *loadGen, b *testenv.Backend, from, to time.Time) time.Duration {
 	l.mu.Lock()
 	acks := make(map[int64]time.Time, len(l.ackAt))
 	for k, at := range l.ackAt {
@@ -282,14 +283,12 @@ func lagP99(l *loadGen, b *backend, from, to time.Time) time.Duration {
 	}
 	l.mu.Unlock()
 	var d []time.Duration
-	b.mu.Lock()
 	for k, at := range acks {
 		for _, id := range l.seriesOf(k) {
-			if first, ok := b.firstAt[sampleKey(id, k)]; ok {
+			if first, ok := b.FirstAt(testenv.SampleKey(id, k)); ok {
 				d = append(d, first.Sub(at))
 			}
 		}
 	}
-	b.mu.Unlock()
 	return percentile(d, 0.99).Round(100 * time.Microsecond)
 }

@@ -173,9 +173,7 @@ func TestBombConcurrent(t *testing.T) {
 // accepted and delivered whole.
 func TestOddButValid(t *testing.T) {
 	b := newBackend(t)
-	b.mu.Lock()
-	b.keepRaw = true
-	b.mu.Unlock()
+	b.KeepRaw()
 	w := newWorld(t, 2, b)
 	in := startDaemon(t, w, t.TempDir(), nil)
 	c := &http.Client{Timeout: 2 * time.Minute}
@@ -195,9 +193,7 @@ func TestOddButValid(t *testing.T) {
 		r.Acked = int64(len(vals))
 		var got prompb.TimeSeries
 		eventually(t, 10*time.Second, "the odd series to arrive", func() bool {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			for _, ts := range b.raw {
+			for _, ts := range b.Raw() {
 				if len(ts.Labels) == 3 && ts.Labels[2].Name == "z" || len(ts.Labels) > 0 && ts.Labels[0].Value == "odd" {
 					got = ts
 					return true

@@ -17,7 +17,7 @@ func TestDiskBudget(t *testing.T) {
 	r := &row{Scenario: "disk budget", Injected: "--max-queue-bytes 512 KiB, backend b down"}
 	report(t, r)
 	a, b := newBackend(t), newBackend(t)
-	b.set(status(http.StatusServiceUnavailable, ""))
+	b.Set(testenv.Status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
 	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--max-queue-bytes", "524288", "--queue-segment-bytes", "65536",
@@ -59,7 +59,7 @@ func TestDiskBudget(t *testing.T) {
 	if codes["a-only"][http.StatusNoContent] != 100 {
 		t.Errorf("requests routed only to the healthy backend: %v, want all 204", codes["a-only"])
 	}
-	b.set(nil)
+	b.Set(nil)
 	eventually(t, 30*time.Second, "back-pressure to lift", func() bool {
 		code, _ := mixed.oneHeader()
 		return code == http.StatusNoContent
@@ -79,7 +79,7 @@ func TestDiskBudgetDropOldest(t *testing.T) {
 	r := &row{Scenario: "disk budget, drop-oldest", Injected: "--max-queue-bytes 512 KiB drop-oldest, b down"}
 	report(t, r)
 	a, b := newBackend(t), newBackend(t)
-	b.set(status(http.StatusServiceUnavailable, ""))
+	b.Set(testenv.Status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
 	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--max-queue-bytes", "524288",
@@ -100,7 +100,7 @@ func TestDiskBudgetDropOldest(t *testing.T) {
 	if droppedSamples <= 0 {
 		t.Fatalf("nothing dropped after %d requests:\n%s", n, p.Log.String())
 	}
-	b.set(nil)
+	b.Set(nil)
 	var tl tally
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		if tl = w.tally(l); tl.lost <= droppedSamples || time.Now().After(deadline) {

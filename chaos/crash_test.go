@@ -65,7 +65,7 @@ func TestSigtermBacklog(t *testing.T) {
 	r := &row{Scenario: "SIGTERM with backlog", Injected: "backend 503 + SIGTERM"}
 	report(t, r)
 	a, b := newBackend(t), newBackend(t)
-	b.set(status(http.StatusServiceUnavailable, ""))
+	b.Set(testenv.Status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
 	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
@@ -113,7 +113,7 @@ func TestSigtermBacklog(t *testing.T) {
 		t.Errorf("exit code %d after SIGTERM, want 0:\n%s", code, p.Log.String())
 	}
 	exitAfter := time.Since(sig)
-	b.set(nil)
+	b.Set(nil)
 	startProc(t, listen, args...)
 	w.drain(t, l, 30*time.Second, r)
 	l.checkUnexpected(t)

@@ -56,7 +56,7 @@ func TestOnDiskFaults(t *testing.T) {
 			r := &row{Scenario: "on-disk: " + dm.name, Injected: "between runs, backlog of one queue"}
 			report(t, r)
 			b := newBackend(t)
-			b.set(status(http.StatusServiceUnavailable, ""))
+			b.Set(testenv.Status(http.StatusServiceUnavailable, ""))
 			w := newWorld(t, 1, b)
 			dir, listen := t.TempDir(), testenv.FreeAddr(t)
 			args := []string{"--data-dir", dir, "--promes", w.promes(), "--shard", "1", "--queue-segment-bytes", "32768",
@@ -79,7 +79,7 @@ func TestOnDiskFaults(t *testing.T) {
 				t.Fatalf("want >= 4 segments, got %d", len(segs))
 			}
 			dm.apply(t, segs)
-			b.set(nil)
+			b.Set(nil)
 			p = startProc(t, listen, args...)
 			eventually(t, 30*time.Second, "the queue to drain", func() bool { return pending(t, p) == 0 })
 			tl := w.tally(l)

@@ -113,7 +113,7 @@ func unmount(mnt string) {
 // runDiskFull is the disk-full scenario on the filesystem mounted at mnt.
 func runDiskFull(t *testing.T, r *row, mnt string) {
 	a, b := newBackend(t), newBackend(t)
-	b.set(status(http.StatusServiceUnavailable, ""))
+	b.Set(testenv.Status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 2, a, b)
 	dir, listen := filepath.Join(mnt, "data"), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--queue-segment-bytes", "262144",
@@ -163,7 +163,7 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 	for i := 0; i < 50; i++ {
 		l.one(p.url)
 	}
-	b.set(nil)
+	b.Set(nil)
 	w.drain(t, l, 30*time.Second, r)
 	l.checkUnexpected(t)
 	r.Note = fmt.Sprintf("answers while full %v; resumed %v after freeing; retired logs %v; corrupt %v", full,
@@ -181,7 +181,7 @@ func TestWriteErrorFsize(t *testing.T) {
 		t.Skip("prlimit(1) not installed")
 	}
 	a := newBackend(t)
-	a.set(status(http.StatusServiceUnavailable, ""))
+	a.Set(testenv.Status(http.StatusServiceUnavailable, ""))
 	w := newWorld(t, 1, a)
 	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", w.promes(), "--shard", "1",
@@ -206,7 +206,7 @@ func TestWriteErrorFsize(t *testing.T) {
 	}
 	logHas := strings.Contains(p.Log.String(), "file too large")
 	p.Kill()
-	a.set(nil)
+	a.Set(nil)
 	startProc(t, listen, args...)
 	w.drain(t, l, 30*time.Second, r)
 	l.checkUnexpected(t)

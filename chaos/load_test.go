@@ -167,12 +167,12 @@ func post(c *http.Client, url string, body []byte, hdr map[string]string) (int, 
 
 // world is the backends of one scenario and where each series routes.
 type world struct {
-	backends []*backend
+	backends []*testenv.Backend
 	ring     *router.Ring
 	routes   map[uint32][]int
 }
 
-func newWorld(t *testing.T, shards int, bs ...*backend) *world {
+func newWorld(t *testing.T, shards int, bs ...*testenv.Backend) *world {
 	ids := make([]string, len(bs))
 	for i, b := range bs {
 		id, err := router.BackendID(b.URL())
@@ -231,7 +231,7 @@ func (w *world) tally(l *loadGen) tally {
 			tl.acked++
 			ok := true
 			for _, bi := range w.route(id) {
-				if !w.backends[bi].has(sampleKey(id, k)) {
+				if !w.backends[bi].Has(testenv.SampleKey(id, k)) {
 					ok = false
 					if tl.firstMissing == "" {
 						tl.firstMissing = fmt.Sprintf("series %d request %d at backend %d", id, k, bi)
@@ -245,7 +245,7 @@ func (w *world) tally(l *loadGen) tally {
 	}
 	tl.lost = tl.acked - tl.delivered
 	for _, b := range w.backends {
-		d, r := b.stats()
+		d, r := b.Stats()
 		tl.dup += d
 		tl.regress += r
 	}

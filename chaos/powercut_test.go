@@ -67,11 +67,11 @@ func runPowerCut(t *testing.T, c powerCutCase) {
 	a, b := newBackend(t), newBackend(t)
 	switch c.mode {
 	case "flapping":
-		a.set(flapping(700 * time.Millisecond))
-		b.set(flapping(1100 * time.Millisecond))
+		a.Set(flapping(700 * time.Millisecond))
+		b.Set(flapping(1100 * time.Millisecond))
 	case "down then up":
-		a.set(status(http.StatusServiceUnavailable, ""))
-		b.set(status(http.StatusServiceUnavailable, ""))
+		a.Set(testenv.Status(http.StatusServiceUnavailable, ""))
+		b.Set(testenv.Status(http.StatusServiceUnavailable, ""))
 	}
 	w := newWorld(t, c.shards, a, b)
 	const batch = 500
@@ -96,8 +96,8 @@ func runPowerCut(t *testing.T, c powerCutCase) {
 		ready = append(ready, p.ready)
 	}
 	stop()
-	a.set(nil)
-	b.set(nil)
+	a.Set(nil)
+	b.Set(nil)
 	tl := w.drain(t, l, 90*time.Second, r)
 	l.checkUnexpected(t)
 	bound := int64(c.cycles * 2 * c.shards * batch)
@@ -177,7 +177,7 @@ func TestPowerCutDeadLetters(t *testing.T) {
 	report(t, r)
 	mnt, disk := powerfs.MountT(t)
 	be := newBackend(t)
-	be.set(refuseData(http.StatusUnprocessableEntity))
+	be.Set(refuseData(http.StatusUnprocessableEntity))
 	w := newWorld(t, 1, be)
 	data := filepath.Join(mnt, "data")
 	args := []string{"--data-dir", data, "--promes", w.promes(), "--shard", "1", "--remote_write_min_wait", "10ms"}
@@ -229,12 +229,12 @@ func deadLetterNames(t *testing.T, data string) []string {
 // refuseData answers code to every write that holds data, and accepts
 // the empty write request prws probes a refusing backend with: so the
 // data is refused, not the backend failing.
-func refuseData(code int) behavior {
+func refuseData(code int) testenv.Behavior {
 	empty := snappy.Encode(nil, nil)
 	return func(w http.ResponseWriter, r *http.Request, body []byte) bool {
 		if bytes.Equal(body, empty) {
 			return false
 		}
-		return status(code, "")(w, r, body)
+		return testenv.Status(code, "")(w, r, body)
 	}
 }

@@ -140,7 +140,7 @@ func TestCrashAfterBackendCommit(t *testing.T) {
 	for _, k := range acked {
 		for _, id := range l.seriesOf(k) {
 			r.Acked++
-			if got[sampleKey(id, k)] {
+			if got[testenv.SampleKey(id, k)] {
 				r.Delivered++
 			} else if r.Lost++; r.Lost == 1 {
 				t.Errorf("series %d request %d missing from Prometheus", id, k)
@@ -191,7 +191,7 @@ func promSamples(t *testing.T, base string) map[uint64]bool {
 		id, _ := strconv.Atoi(s.Metric["s"])
 		for _, v := range s.Values {
 			ts := int64(v[0].(float64)*1000 + 0.5)
-			got[sampleKey(uint32(id), ts-tsBase)] = true
+			got[testenv.SampleKey(uint32(id), ts-tsBase)] = true
 		}
 	}
 	return got

@@ -16,7 +16,7 @@ import (
 // every other record is delivered exactly once.
 func TestStartupRepairsQueue(t *testing.T) {
 	a, b := newRecorder(t), newRecorder(t)
-	b.setFail(http.StatusServiceUnavailable)
+	b.Fail(http.StatusServiceUnavailable)
 	dir := t.TempDir()
 	cfg := testConfig(t, dir, a, b)
 	cfg.SegmentBytes = 32 << 10
@@ -27,7 +27,7 @@ func TestStartupRepairsQueue(t *testing.T) {
 			t.Fatalf("write: %d %s", code, msg)
 		}
 	}
-	testenv.Eventually(t, 30*time.Second, "a to receive its share", func() bool { return a.sampleCount() > total/3 })
+	testenv.Eventually(t, 30*time.Second, "a to receive its share", func() bool { return a.SampleCount() > total/3 })
 	in.stop(t)
 
 	id, _ := router.BackendID(b.URL())
@@ -38,7 +38,7 @@ func TestStartupRepairsQueue(t *testing.T) {
 	testenv.FlipInSecondRecord(t, segs[0])
 	appendGarbage(t, segs[len(segs)-1])
 
-	b.setFail(0)
+	b.Fail(0)
 	in = start(t, cfg)
 	testenv.Eventually(t, 30*time.Second, "b's queues to drain", func() bool { return pendingSamples(in.d.Queues(), b) == 0 })
 	var corrupt uint64
@@ -48,11 +48,11 @@ func TestStartupRepairsQueue(t *testing.T) {
 	if corrupt != 1 {
 		t.Errorf("corrupt records counted: %d, want 1", corrupt)
 	}
-	got := len(union(a.snapshot(), b.snapshot()))
+	got := len(union(a.Samples(), b.Samples()))
 	if lost := total - got; lost <= 0 || lost > per {
 		t.Errorf("lost %d series, want between 1 and one record's worth (%d)", lost, per)
 	}
-	for k, ts := range b.snapshot() {
+	for k, ts := range b.Samples() {
 		if len(ts) != 1 {
 			t.Fatalf("series %s delivered %d times", k, len(ts))
 		}

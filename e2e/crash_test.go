@@ -14,7 +14,7 @@ import (
 // disk; kill -9, restart with the backend up, and all of it arrives.
 func TestKillWithBacklog(t *testing.T) {
 	a, b := newRecorder(t), newRecorder(t)
-	b.setFail(http.StatusInternalServerError)
+	b.Fail(http.StatusInternalServerError)
 	dir, listen := t.TempDir(), testenv.FreeAddr(t)
 	args := []string{"--data-dir", dir, "--promes", a.URL() + "," + b.URL(), "--remote_write_min_wait", "10ms", "--remote_write_max_wait", "100ms"}
 	p := startBinary(t, listen, args...)
@@ -25,12 +25,12 @@ func TestKillWithBacklog(t *testing.T) {
 		}
 	}
 	p.Kill()
-	b.setFail(0)
+	b.Fail(0)
 	startBinary(t, listen, args...)
 	testenv.Eventually(t, 60*time.Second, "everything acknowledged to arrive", func() bool {
-		return len(union(a.snapshot(), b.snapshot())) == total
+		return len(union(a.Samples(), b.Samples())) == total
 	})
-	checkAtLeastOnce(t, total, a.snapshot(), b.snapshot())
+	checkAtLeastOnce(t, total, a.Samples(), b.Samples())
 }
 
 // TestKillLoop kills prws with SIGKILL three times under continuous load
@@ -64,7 +64,7 @@ func TestKillLoop(t *testing.T) {
 		t.Fatal("no request was acknowledged")
 	}
 	testenv.Eventually(t, 60*time.Second, "every acknowledged series to arrive", func() bool {
-		got := union(a.snapshot(), b.snapshot())
+		got := union(a.Samples(), b.Samples())
 		missing := 0
 		acked.Range(func(k, _ any) bool {
 			if _, ok := got[seriesName(k.(int))]; !ok {

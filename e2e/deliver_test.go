@@ -26,9 +26,9 @@ func TestDeliverAll(t *testing.T) {
 				}
 			}
 			testenv.Eventually(t, 60*time.Second, "all samples delivered", func() bool {
-				return a.sampleCount()+b.sampleCount() >= total*rf
+				return a.SampleCount()+b.SampleCount() >= total*rf
 			})
-			sa, sb := a.snapshot(), b.snapshot()
+			sa, sb := a.Samples(), b.Samples()
 			checkReplicas(t, total, rf, sa, sb)
 			if rf == 1 {
 				share := float64(len(sa)) / total

@@ -18,7 +18,7 @@ type instance struct {
 }
 
 // testConfig is a config with fast retries, pointed at the recorders.
-func testConfig(t *testing.T, dataDir string, rs ...*recorder) config.Config {
+func testConfig(t *testing.T, dataDir string, rs ...*testenv.Backend) config.Config {
 	cfg := config.Defaults()
 	cfg.DataDir = dataDir
 	for _, r := range rs {

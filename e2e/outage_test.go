@@ -15,7 +15,7 @@ import (
 func TestBackendOutage(t *testing.T) {
 	a, b := newRecorder(t), newRecorder(t)
 	in := start(t, testConfig(t, t.TempDir(), a, b))
-	b.setFail(http.StatusServiceUnavailable)
+	b.Fail(http.StatusServiceUnavailable)
 
 	const total, per = 20_000, 1_000
 	for from := 0; from < total; from += per {
@@ -24,30 +24,30 @@ func TestBackendOutage(t *testing.T) {
 		}
 	}
 	testenv.Eventually(t, 30*time.Second, "healthy backend to receive its share", func() bool {
-		return a.sampleCount() > total/2-total/20
+		return a.SampleCount() > total/2-total/20
 	})
 	pending := pendingSamples(in.d.Queues(), b)
-	if pending == 0 || b.sampleCount() != 0 {
-		t.Fatalf("down backend: %d pending, %d delivered; want backlog and nothing delivered", pending, b.sampleCount())
+	if pending == 0 || b.SampleCount() != 0 {
+		t.Fatalf("down backend: %d pending, %d delivered; want backlog and nothing delivered", pending, b.SampleCount())
 	}
 	// a may still be sending the last of its share: every series is
 	// either delivered to a or pending for b once a is done.
 	testenv.Eventually(t, 30*time.Second, "pending + delivered == total", func() bool {
-		return int(pendingSamples(in.d.Queues(), b))+a.sampleCount() == total
+		return int(pendingSamples(in.d.Queues(), b))+a.SampleCount() == total
 	})
 
-	b.setFail(0)
+	b.Fail(0)
 	testenv.Eventually(t, 30*time.Second, "backlog to drain", func() bool {
-		return a.sampleCount()+b.sampleCount() == total
+		return a.SampleCount()+b.SampleCount() == total
 	})
 	testenv.Eventually(t, 10*time.Second, "queues to report empty", func() bool {
 		return pendingSamples(in.d.Queues(), b) == 0
 	})
-	checkReplicas(t, total, 1, a.snapshot(), b.snapshot())
+	checkReplicas(t, total, 1, a.Samples(), b.Samples())
 }
 
 // pendingSamples sums the pending samples of r's queues.
-func pendingSamples(qs []adminapi.QueueStatus, r *recorder) uint64 {
+func pendingSamples(qs []adminapi.QueueStatus, r *testenv.Backend) uint64 {
 	var n uint64
 	for _, q := range qs {
 		if q.Backend == r.URL() {

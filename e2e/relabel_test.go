@@ -61,10 +61,10 @@ func TestRelabelRoutesSubsetToOneBackend(t *testing.T) {
 	}
 	want := n - n/5 // mode m4 dropped
 	testenv.Eventually(t, 10*time.Second, "every kept series delivered", func() bool {
-		return a.sampleCount()+b.sampleCount() == want
+		return a.SampleCount()+b.SampleCount() == want
 	})
-	for name, r := range map[string]*recorder{"a": a, "b": b} {
-		for key := range r.snapshot() {
+	for name, r := range map[string]*testenv.Backend{"a": a, "b": b} {
+		for key := range r.Samples() {
 			node := strings.Contains(key, `job="node"`)
 			switch {
 			case strings.Contains(key, `mode="m4"`):
@@ -76,8 +76,8 @@ func TestRelabelRoutesSubsetToOneBackend(t *testing.T) {
 			}
 		}
 	}
-	if a.sampleCount() != want/2 || b.sampleCount() != want/2 {
-		t.Errorf("a got %d, b %d, want %d each", a.sampleCount(), b.sampleCount(), want/2)
+	if a.SampleCount() != want/2 || b.SampleCount() != want/2 {
+		t.Errorf("a got %d, b %d, want %d each", a.SampleCount(), b.SampleCount(), want/2)
 	}
 	body := scrape(t, in)
 	for _, line := range []string{
@@ -160,22 +160,22 @@ func TestRelabelReloadUnderLoad(t *testing.T) {
 	testenv.Eventually(t, 20*time.Second, "every acknowledged series delivered", func() bool {
 		return missing(a, b, batches*per) < 0
 	})
-	if b.sampleCount() == 0 || a.sampleCount() == 0 {
-		t.Fatalf("a got %d, b %d samples", a.sampleCount(), b.sampleCount())
+	if b.SampleCount() == 0 || a.SampleCount() == 0 {
+		t.Fatalf("a got %d, b %d samples", a.SampleCount(), b.SampleCount())
 	}
 }
 
 // missing returns the first series number below n that must have been
 // delivered (its mode is not m4) and was not, or -1.
-func missing(a, b *recorder, n int) int {
+func missing(a, b *testenv.Backend, n int) int {
 	seen := map[int]bool{}
-	for _, r := range []*recorder{a, b} {
-		for key := range r.snapshot() {
+	for _, r := range []*testenv.Backend{a, b} {
+		for key := range r.Samples() {
 			seen[seriesNumber(key)] = true
 		}
 	}
 	for i := range n {
-		if !seen[i] && !strings.Contains(seriesKey(jobSeries(i, 1)[0].Labels), `mode="m4"`) {
+		if !seen[i] && !strings.Contains(testenv.SeriesKey(jobSeries(i, 1)[0].Labels), `mode="m4"`) {
 			return i
 		}
 	}
@@ -193,7 +193,7 @@ func TestSendCapAppliedByReload(t *testing.T) {
 	cfg.Batch = 1000
 	cfg.ConfigFile = writeYAML(t, dir, "backends: [{url: '"+a.URL()+"'}]\n")
 	in := start(t, cfg)
-	a.setFail(http.StatusServiceUnavailable)
+	a.Fail(http.StatusServiceUnavailable)
 	const total, capPerSec = 30000, 10000.0
 	for i := 0; i < total; i += 1000 {
 		writeN(t, in, i, 1000)
@@ -210,8 +210,8 @@ func TestSendCapAppliedByReload(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	a.setFail(0)
-	testenv.Eventually(t, 30*time.Second, "backlog drained", func() bool { return a.sampleCount() == total })
+	a.Fail(0)
+	testenv.Eventually(t, 30*time.Second, "backlog drained", func() bool { return a.SampleCount() == total })
 	elapsed := time.Since(start).Seconds()
 	t.Logf("%d samples drained in %.2f s under a cap of %.0f/s", total, elapsed, capPerSec)
 	if inFlight := float64(cfg.Shards * cfg.Batch); total > inFlight+capPerSec+capPerSec*elapsed {

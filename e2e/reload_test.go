@@ -108,26 +108,26 @@ func TestReloadAddChangeRemove(t *testing.T) {
 		t.Fatalf("ring after adding b: %+v", ring)
 	}
 	writeN(t, in, 1000, 1000)
-	testenv.Eventually(t, 10*time.Second, "b receives its share", func() bool { return b.sampleCount() > 0 })
-	if got := b.lastHeader("X-Gen"); got != "1" {
+	testenv.Eventually(t, 10*time.Second, "b receives its share", func() bool { return b.SampleCount() > 0 })
+	if got := b.LastHeader("X-Gen"); got != "1" {
 		t.Errorf("b got X-Gen %q, want 1", got)
 	}
 
-	b.fail(http.StatusServiceUnavailable)
+	b.Set(echoFail(http.StatusServiceUnavailable))
 	writeN(t, in, 2000, 1000) // part of it queues for b
 	writeYAML(t, dir, "backends: [{url: '"+b.URL()+"', headers: {X-Gen: '2'}}]\n")
 	if err := in.d.Reload(); err != nil {
 		t.Fatalf("reload changing b's headers: %v", err)
 	}
-	b.fail(0)
+	b.Set(echoFail(0))
 	testenv.Eventually(t, 20*time.Second, "b's backlog sent with the new header", func() bool {
-		return a.sampleCount()+b.sampleCount() == 3000
+		return a.SampleCount()+b.SampleCount() == 3000
 	})
-	if got := b.lastHeader("X-Gen"); got != "2" {
+	if got := b.LastHeader("X-Gen"); got != "2" {
 		t.Errorf("b got X-Gen %q after the reload, want 2", got)
 	}
 
-	b.fail(http.StatusServiceUnavailable)
+	b.Set(echoFail(http.StatusServiceUnavailable))
 	writeN(t, in, 3000, 1000)
 	writeYAML(t, dir, "backends: []\n")
 	if code, msg := reload(t, in, http.MethodPost); code != http.StatusOK {
@@ -148,11 +148,11 @@ func TestReloadAddChangeRemove(t *testing.T) {
 	if removed != cfg.Shards {
 		t.Errorf("%d queues of the removed backend listed, want %d", removed, cfg.Shards)
 	}
-	b.fail(0)
+	b.Set(echoFail(0))
 	testenv.Eventually(t, 20*time.Second, "removed backend's backlog drained", func() bool {
-		return a.sampleCount()+b.sampleCount() == 5000
+		return a.SampleCount()+b.SampleCount() == 5000
 	})
-	if n := b.maxSeries(); n >= 4000 {
+	if n := b.MaxSeries(); n >= 4000 {
 		t.Errorf("removed backend got series %d, written after its removal", n)
 	}
 	if v := metricValue(t, in, "prws_config_last_reload_successful"); v != 1 {
@@ -192,7 +192,7 @@ func TestReloadRejected(t *testing.T) {
 	}
 	writeN(t, in, 0, 100)
 	testenv.Eventually(t, 10*time.Second, "both backends still serve", func() bool {
-		return a.sampleCount() == 100 && b.sampleCount() == 100
+		return a.SampleCount() == 100 && b.SampleCount() == 100
 	})
 	writeYAML(t, dir, good)
 	if code, msg := reload(t, in, http.MethodPost); code != http.StatusOK {

@@ -21,8 +21,8 @@ import (
 // admin API, `prws queues` or a rejected reload's answer.
 func TestSecretsNeverShown(t *testing.T) {
 	a, b, c := newHdrBackend(t), newHdrBackend(t), newHdrBackend(t)
-	for _, be := range []*hdrBackend{a, b, c} {
-		be.fail(http.StatusInternalServerError)
+	for _, be := range []*testenv.Backend{a, b, c} {
+		be.Set(echoFail(http.StatusInternalServerError))
 	}
 	dir := t.TempDir()
 	secrets := []string{"hunter2", "s3cr3t", "pw-from-file-42", "bearer-t0ken-xyz",
@@ -43,12 +43,12 @@ func TestSecretsNeverShown(t *testing.T) {
 		t.Fatalf("write: %d %s", code, msg)
 	}
 	testenv.Eventually(t, 10*time.Second, "failed sends to every backend", func() bool {
-		return a.requests() > 3 && b.requests() > 3 && c.requests() > 3
+		return a.Requests() > 3 && b.Requests() > 3 && c.Requests() > 3
 	})
-	if got := c.lastHeader("Authorization"); got != "Bearer bearer-t0ken-xyz" {
+	if got := c.LastHeader("Authorization"); got != "Bearer bearer-t0ken-xyz" {
 		t.Errorf("backend c got Authorization %q", got)
 	}
-	if _, _, ok := basicAuthOf(b.lastHeader("Authorization")); !ok {
+	if _, _, ok := basicAuthOf(b.LastHeader("Authorization")); !ok {
 		t.Error("backend b got no basic auth")
 	}
 	base := "http://" + listen

@@ -23,8 +23,8 @@ func TestTenantHeaderPassedThrough(t *testing.T) {
 	if code, msg := post(t, in.url, body, map[string]string{"X-Scope-OrgID": "team-a"}); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
-	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 10 })
-	if got := be.lastHeader("X-Scope-OrgID"); got != "team-a" {
+	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.SampleCount() == 10 })
+	if got := be.LastHeader("X-Scope-OrgID"); got != "team-a" {
 		t.Errorf("backend got X-Scope-OrgID %q, want team-a", got)
 	}
 	for _, bad := range []string{"", strings.Repeat("a", 151), "team/../b", "."} {
@@ -46,8 +46,8 @@ func TestTenantHeaderFromFile(t *testing.T) {
 	if code, msg := post(t, in.url, encode(t, makeSeries(0, 5, 1000)), map[string]string{"THANOS-TENANT": "t1"}); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
-	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 5 })
-	if got := be.lastHeader("THANOS-TENANT"); got != "t1" {
+	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.SampleCount() == 5 })
+	if got := be.LastHeader("THANOS-TENANT"); got != "t1" {
 		t.Errorf("backend got THANOS-TENANT %q, want t1", got)
 	}
 	writeYAML(t, dir, "backends: [{url: '"+be.URL()+"'}]\ntenant_header: X-Scope-OrgID\n")
@@ -65,8 +65,8 @@ func TestProtocolFromFile(t *testing.T) {
 	cfg.ConfigFile = writeYAML(t, dir, "backends: [{url: '"+be.URL()+"', protocol: v2, remote_timeout: 3s}]\n")
 	in := start(t, cfg)
 	writeN(t, in, 0, 5)
-	testenv.Eventually(t, 10*time.Second, "a request", func() bool { return be.requests() > 0 })
-	if got := be.firstHeader("Content-Type"); !strings.Contains(got, "io.prometheus.write.v2.Request") {
+	testenv.Eventually(t, 10*time.Second, "a request", func() bool { return be.Requests() > 0 })
+	if got := be.FirstHeader("Content-Type"); !strings.Contains(got, "io.prometheus.write.v2.Request") {
 		t.Errorf("v2 backend got Content-Type %q", got)
 	}
 }

@@ -58,7 +58,7 @@ func TestWebConfigBasicAuth(t *testing.T) {
 			t.Errorf("unauthenticated GET %s: %d, want 401", path, code)
 		}
 	}
-	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 10 })
+	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.SampleCount() == 10 })
 }
 
 // TestWebConfigTLS: with a certificate in --web.config.file the daemon
@@ -89,7 +89,7 @@ func TestWebConfigTLS(t *testing.T) {
 	if code, _ := post(t, in.url, encode(t, makeSeries(0, 1, 1)), nil); code == http.StatusNoContent {
 		t.Error("plain HTTP write accepted on a TLS listener")
 	}
-	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.sampleCount() == 10 })
+	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.SampleCount() == 10 })
 }
 
 // selfSigned writes cert.pem and key.pem for 127.0.0.1 into dir and

@@ -2,9 +2,10 @@
 // real-server tests: building the prws binary, picking a free loopback
 // address, running a process in its own process group, running an
 // in-process daemon (StartDaemon), sending and decoding a remote-write
-// request (PostWrite, DecodeWrite), finding and damaging queue segment
-// files (Segments, FlipInSecondRecord), and polling until a condition
-// holds.
+// request (PostWrite, DecodeWrite), a recording remote-write backend
+// with pluggable failure behaviour (Backend), finding and damaging queue
+// segment files (Segments, FlipInSecondRecord), and polling until a
+// condition holds.
 //
 // It is for tests only; nothing outside *_test.go files should import it.
 package testenv
