@@ -126,7 +126,7 @@ func runBackendFault(t *testing.T, f backendFault) {
 	})
 	heap := watchHeap()
 	l := newLoad(in.url, 1000, 50)
-	stop := l.run(2, 5*time.Millisecond)
+	stop := l.Run(2, 5*time.Millisecond)
 	defer stop()
 	time.Sleep(pick(700*time.Millisecond, 3*time.Second))
 	t1 := time.Now()
@@ -180,7 +180,7 @@ func runBackendFault(t *testing.T, f backendFault) {
 	in.stop(t)
 	a.CloseClientConnections()
 	b.CloseClientConnections()
-	l.client.CloseIdleConnections()
+	l.Client().CloseIdleConnections()
 	if err := goleak.Find(leaks, goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
 		goleak.IgnoreAnyFunction("net/http/httptest.(*Server).goServe.func1")); err != nil {
 		t.Errorf("goroutines left after shutdown: %v", err)
@@ -259,36 +259,25 @@ func gaps(b *testenv.Backend) (lo, hi time.Duration, jittered bool) {
 }
 
 // ackP99 is the p99 acknowledgment latency of requests acked in [from, to).
-func ackP99(l *loadGen, from, to time.Time) time.Duration {
-	l.mu.Lock()
+func ackP99(l *testenv.Load, from, to time.Time) time.Duration {
 	var d []time.Duration
-	for k, at := range l.ackAt {
-		if !at.Before(from) && at.Before(to) {
-			d = append(d, l.latOf[k])
-		}
+	for _, a := range l.AckedIn(from, to) {
+		d = append(d, a.Latency)
 	}
-	l.mu.Unlock()
-	return percentile(d, 0.99).Round(100 * time.Microsecond)
+	return testenv.Percentile(d, 0.99).Round(100 * time.Microsecond)
 }
 
 // lagP99 is the p99 time from acknowledgment to first arrival at b of the
 // samples acked in [from, to) and routed to b.
-func lagP99(l *loadGen, b *testenv.Backend, from, to time.Time) time.Duration {
-	l.mu.Lock()
-	acks := make(map[int64]time.Time, len(l.ackAt))
-	for k, at := range l.ackAt {
-		if !at.Before(from) && at.Before(to) {
-			acks[k] = at
-		}
-	}
-	l.mu.Unlock()
+func lagP99(l *testenv.Load, b *testenv.Backend, from, to time.Time) time.Duration {
+	acks := l.AckedIn(from, to)
 	var d []time.Duration
-	for k, at := range acks {
-		for _, id := range l.seriesOf(k) {
+	for k, a := range acks {
+		for _, id := range l.SeriesOf(k) {
 			if first, ok := b.FirstAt(testenv.SampleKey(id, k)); ok {
-				d = append(d, first.Sub(at))
+				d = append(d, first.Sub(a.At))
 			}
 		}
 	}
-	return percentile(d, 0.99).Round(100 * time.Microsecond)
+	return testenv.Percentile(d, 0.99).Round(100 * time.Microsecond)
 }

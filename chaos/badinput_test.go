@@ -240,10 +240,10 @@ func TestOddButValid(t *testing.T) {
 		report(t, r)
 		l := newLoad(in.url, n, n)
 		began := time.Now()
-		code := l.one(in.url)
+		code := l.One(in.url)
 		took := time.Since(began)
 		if code != http.StatusNoContent {
-			l.checkUnexpected(t)
+			l.CheckUnexpected(t)
 			t.Fatalf("answer %d", code)
 		}
 		w.drain(t, l, 2*time.Minute, r)

@@ -29,11 +29,10 @@ func TestDiskBudget(t *testing.T) {
 			onlyA = append(onlyA, id)
 		}
 	}
-	mixed, aLoad := newLoad(p.url, 1000, 100), newLoad(p.url, 0, 100)
-	aLoad.ids = onlyA
+	mixed, aLoad := newLoad(p.url, 1000, 100), newLoadOf(p.url, onlyA, 100)
 	var firstFull = -1
 	for i := 0; i < 8000 && firstFull < 0; i++ {
-		code, hdr := mixed.oneHeader()
+		code, hdr := mixed.OneHeader()
 		if code == http.StatusServiceUnavailable {
 			firstFull = i
 			if hdr.Get("Retry-After") == "" {
@@ -48,9 +47,9 @@ func TestDiskBudget(t *testing.T) {
 	}
 	codes := map[string]map[int]int{"mixed": {}, "a-only": {}}
 	for i := 0; i < 100; i++ {
-		code, _ := mixed.oneHeader()
+		code, _ := mixed.OneHeader()
 		codes["mixed"][code]++
-		code, _ = aLoad.oneHeader()
+		code, _ = aLoad.OneHeader()
 		codes["a-only"][code]++
 	}
 	if codes["mixed"][http.StatusServiceUnavailable] < 95 {
@@ -61,12 +60,12 @@ func TestDiskBudget(t *testing.T) {
 	}
 	b.Set(nil)
 	eventually(t, 30*time.Second, "back-pressure to lift", func() bool {
-		code, _ := mixed.oneHeader()
+		code, _ := mixed.OneHeader()
 		return code == http.StatusNoContent
 	})
 	tm, ta := w.drainT(t, mixed, 30*time.Second), w.drainT(t, aLoad, 30*time.Second)
 	r.Acked, r.Delivered, r.Lost, r.Dup = tm.acked+ta.acked, tm.delivered+ta.delivered, tm.lost+ta.lost, tm.dup
-	mixed.checkUnexpected(t)
+	mixed.CheckUnexpected(t)
 	r.Note = fmt.Sprintf("503 from request %d (of 100 samples); then %v", firstFull, codes)
 }
 
@@ -90,7 +89,7 @@ func TestDiskBudgetDropOldest(t *testing.T) {
 	n := pick(2000, 5000)
 	codes := map[int]int{}
 	for i := 0; i < n; i++ {
-		codes[l.one(p.url)]++
+		codes[l.One(p.url)]++
 	}
 	if codes[http.StatusNoContent] != n {
 		t.Errorf("answers with a full queue: %v, want %d × 204", codes, n)
@@ -117,7 +116,7 @@ func TestDiskBudgetDropOldest(t *testing.T) {
 	if warns == 0 {
 		t.Error("no Warn line for the drops")
 	}
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 	r.Note = fmt.Sprintf("answers %v; lost == prws_queue_dropped_samples_total %d (%d records, %d Warn lines); the rest delivered after b returned",
 		codes, droppedSamples, droppedRecords, warns)
 }

@@ -26,7 +26,7 @@ func TestKill9Loop(t *testing.T) {
 		"--remote_write_min_wait", "10ms", "--remote_write_max_wait", "200ms", "--queue-segment-bytes", "262144"}
 	p := startProc(t, listen, args...)
 	l := newLoad(p.url, 5000, 100)
-	stop := l.run(4, 2*time.Millisecond)
+	stop := l.Run(4, 2*time.Millisecond)
 	defer stop()
 	end := time.Now().Add(pick(10*time.Second, 60*time.Second))
 	lo, hi := pick(500, 1000), pick(1500, 3000)
@@ -44,7 +44,7 @@ func TestKill9Loop(t *testing.T) {
 	}
 	stop()
 	tl := w.drain(t, l, 60*time.Second, r)
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 	// Each of the 2 backends × 2 shards has at most one batch in flight
 	// when the process dies.
 	bound := int64(kills * 2 * 2 * batch)
@@ -72,11 +72,11 @@ func TestSigtermBacklog(t *testing.T) {
 	p := startProc(t, listen, args...)
 	l := newLoad(p.url, 2000, 100)
 	for i := 0; i < 50; i++ {
-		if code := l.one(p.url); code != http.StatusNoContent {
+		if code := l.One(p.url); code != http.StatusNoContent {
 			t.Fatalf("write %d: %d", i, code)
 		}
 	}
-	stop := l.run(2, 0)
+	stop := l.Run(2, 0)
 	time.Sleep(200 * time.Millisecond)
 	p.Cmd.Process.Signal(syscall.SIGTERM)
 	sig := time.Now()
@@ -87,7 +87,11 @@ func TestSigtermBacklog(t *testing.T) {
 	codes := map[int]int{}
 	for i := 0; i < 300 && time.Since(sig) < 1500*time.Millisecond; i++ {
 		sent := time.Since(sig)
-		c, _ := post(l.client, p.url, l.body(1<<30+int64(i)), nil)
+		body, err := l.Body(1<<30 + int64(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := post(l.Client(), p.url, body, nil)
 		codes[c]++
 		if c < 200 || c > 299 {
 			if refusedAfter < 0 {
@@ -104,9 +108,7 @@ func TestSigtermBacklog(t *testing.T) {
 	if firstRefusal != http.StatusServiceUnavailable {
 		t.Errorf("first refusal after SIGTERM answered %d, want 503 (0 = connection refused)", firstRefusal)
 	}
-	l.mu.Lock()
-	before := len(l.acked)
-	l.mu.Unlock()
+	before := len(l.Acked())
 	stop()
 	code := p.exited(20 * time.Second)
 	if code != 0 {
@@ -116,7 +118,7 @@ func TestSigtermBacklog(t *testing.T) {
 	b.Set(nil)
 	startProc(t, listen, args...)
 	w.drain(t, l, 30*time.Second, r)
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 	r.Note = fmt.Sprintf("exit %d after %v; first refusal after %v; probe answers %v (0 = connection refused); %d requests acked",
 		code, exitAfter.Round(time.Millisecond), refusedAfter.Round(time.Millisecond), codes, before)
 }

@@ -64,14 +64,14 @@ func TestOnDiskFaults(t *testing.T) {
 			p := startProc(t, listen, args...)
 			l := newLoad(p.url, 1000, 100)
 			for i := 0; i < 300; i++ {
-				if code := l.one(p.url); code != http.StatusNoContent {
+				if code := l.One(p.url); code != http.StatusNoContent {
 					t.Fatalf("write: %d", code)
 				}
 			}
 			id, _ := router.BackendID(b.URL())
 			qdir := datadir.QueueDir(dir, id, 0)
 			for i := 0; i < 20 && lastSegmentSize(t, qdir) < 1024; i++ {
-				l.one(p.url) // the tail faults need a non-empty last segment
+				l.One(p.url) // the tail faults need a non-empty last segment
 			}
 			p.Kill()
 			segs := testenv.Segments(t, qdir)

@@ -121,13 +121,13 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 	p := startProc(t, listen, args...)
 	l := newLoad(p.url, 2000, 100)
 	for i := 0; i < 100; i++ {
-		l.one(p.url)
+		l.One(p.url)
 	}
 	filler := fill(t, mnt)
 	full := map[int]int{}
 	var noRetryAfter int
 	for i := 0; i < 200; i++ {
-		code, hdr := l.oneHeader()
+		code, hdr := l.OneHeader()
 		full[code]++
 		if code == http.StatusServiceUnavailable && hdr.Get("Retry-After") == "" {
 			noRetryAfter++
@@ -151,7 +151,7 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 	var resumed time.Duration = -1
 	freed := time.Now()
 	for i := 0; i < 200; i++ {
-		if code, _ := l.oneHeader(); code == http.StatusNoContent {
+		if code, _ := l.OneHeader(); code == http.StatusNoContent {
 			resumed = time.Since(freed)
 			break
 		}
@@ -161,11 +161,11 @@ func runDiskFull(t *testing.T, r *row, mnt string) {
 		t.Fatalf("ingest did not resume after space was freed:\n%s", p.Log.String())
 	}
 	for i := 0; i < 50; i++ {
-		l.one(p.url)
+		l.One(p.url)
 	}
 	b.Set(nil)
 	w.drain(t, l, 30*time.Second, r)
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 	r.Note = fmt.Sprintf("answers while full %v; resumed %v after freeing; retired logs %v; corrupt %v", full,
 		resumed.Round(time.Millisecond), p.metric(t, "prws_queue_retired_logs_total"), p.metric(t, "prws_queue_corrupt_records_total"))
 }
@@ -192,7 +192,7 @@ func TestWriteErrorFsize(t *testing.T) {
 	l := newLoad(p.url, 1000, 100)
 	codes := map[int]int{}
 	for i := 0; i < 400; i++ {
-		codes[l.one(p.url)]++
+		codes[l.One(p.url)]++
 	}
 	if code := p.exited(0); code != -1 {
 		t.Fatalf("prws died (exit %d, %v) under RLIMIT_FSIZE:\n%s", code, p.Cmd.ProcessState, p.Log.String())
@@ -209,6 +209,6 @@ func TestWriteErrorFsize(t *testing.T) {
 	a.Set(nil)
 	startProc(t, listen, args...)
 	w.drain(t, l, 30*time.Second, r)
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 	r.Note = fmt.Sprintf("answers %v; retired logs %v; EFBIG logged %v", codes, retired, logHas)
 }

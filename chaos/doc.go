@@ -4,9 +4,10 @@
 // write errors, the disk budget under both --queue-full-policy values,
 // failing and hanging backends and hostile input, slow bodies included.
 //
-// Every scenario counts samples exactly: a recording load generator keeps
-// each acknowledged (series, timestamp) and recording backends keep each
-// delivered one; the two are compared sample by sample. The default run
+// Every scenario counts samples exactly: a recording load generator
+// (testenv.Load) keeps each acknowledged (series, timestamp) and recording
+// backends (testenv.Backend) keep each delivered one; the two are compared
+// sample by sample. The default run
 // (go test ./chaos/, make test) is the short version; PRWS_CHAOS=full
 // (make chaos) runs the long one. Each scenario adds a row to the table
 // TestMain prints, or writes to the file named by PRWS_CHAOS_TABLE.

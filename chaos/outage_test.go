@@ -20,7 +20,7 @@ func TestOutageOrder(t *testing.T) {
 	w := newWorld(t, 2, a, b)
 	in := startDaemon(t, w, t.TempDir(), func(c *config.Config) { c.Batch = 300 })
 	l := newLoad(in.url, 500, 50)
-	stop := l.run(1, 0) // one sender: acknowledgment order is timestamp order
+	stop := l.Run(1, 0) // one sender: acknowledgment order is timestamp order
 	time.Sleep(pick(3*time.Second, 20*time.Second))
 	stop()
 	down := b.Requests()
@@ -29,6 +29,6 @@ func TestOutageOrder(t *testing.T) {
 	if tl.regress != 0 {
 		t.Errorf("%d samples arrived older than their series' last", tl.regress)
 	}
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 	r.Note = fmt.Sprintf("%d refused attempts while down; order regressions %d", down, tl.regress)
 }

@@ -83,7 +83,7 @@ func runPowerCut(t *testing.T, c powerCutCase) {
 	listen := testenv.FreeAddr(t)
 	p := startProc(t, listen, args...)
 	l := newLoad(p.url, 2000, 50)
-	stop := l.run(4, 2*time.Millisecond)
+	stop := l.Run(4, 2*time.Millisecond)
 	defer stop()
 	var ready []time.Duration
 	for i := 0; i < c.cycles; i++ {
@@ -99,7 +99,7 @@ func runPowerCut(t *testing.T, c powerCutCase) {
 	a.Set(nil)
 	b.Set(nil)
 	tl := w.drain(t, l, 90*time.Second, r)
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 	bound := int64(c.cycles * 2 * c.shards * batch)
 	if tl.dup > bound {
 		t.Errorf("%d duplicate deliveries, more than the in-flight batches of %d crashes allow (%d)", tl.dup, c.cycles, bound)

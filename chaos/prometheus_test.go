@@ -121,7 +121,7 @@ func TestCrashAfterBackendCommit(t *testing.T) {
 	kp.victim.Store(p)
 	l := newLoad(p.url, 100, 100)
 	for i := 0; i < 2000 && !kp.killed.Load(); i++ {
-		l.one(p.url)
+		l.One(p.url)
 		time.Sleep(5 * time.Millisecond)
 	}
 	if !kp.killed.Load() {
@@ -130,15 +130,12 @@ func TestCrashAfterBackendCommit(t *testing.T) {
 	<-p.Done()
 	p = startProc(t, listen, args...)
 	for i := 0; i < 20; i++ {
-		l.one(p.url)
+		l.One(p.url)
 	}
 	eventually(t, 30*time.Second, "the queue to drain", func() bool { return pending(t, p) == 0 })
 	got := promSamples(t, prom)
-	l.mu.Lock()
-	acked := append([]int64(nil), l.acked...)
-	l.mu.Unlock()
-	for _, k := range acked {
-		for _, id := range l.seriesOf(k) {
+	for _, k := range l.Acked() {
+		for _, id := range l.SeriesOf(k) {
 			r.Acked++
 			if got[testenv.SampleKey(id, k)] {
 				r.Delivered++
@@ -163,7 +160,7 @@ func TestCrashAfterBackendCommit(t *testing.T) {
 		t.Errorf("the committed batch was not resent with the same bytes; answers after restart %v", after)
 	}
 	r.Note = resent
-	l.checkUnexpected(t)
+	l.CheckUnexpected(t)
 }
 
 // promSamples reads every chaos_metric sample from Prometheus.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
+
+	"github.com/prws/prws/internal/testenv"
 )
 
 // TestBadInputTouchesNothing sends every kind of bad request to the
@@ -24,7 +26,7 @@ func TestBadInputTouchesNothing(t *testing.T) {
 	cfg := testConfig(t, dir, a, b)
 	cfg.MaxBodyBytes = 1 << 20
 	in := start(t, cfg)
-	valid := encode(t, makeSeries(0, 10, 1000))
+	valid := encode(t, testenv.NodeSeries(0, 10, 1000))
 	bomb := append(bytes.Clone([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}), 0x00)
 	cases := []struct {
 		name   string
@@ -36,7 +38,7 @@ func TestBadInputTouchesNothing(t *testing.T) {
 		{"invalid snappy", []byte("definitely not snappy"), nil, "", 400},
 		{"decompression bomb", bomb, nil, "", 400},
 		{"body over the cap", bytes.Repeat([]byte{1}, 2<<20), nil, "", 413},
-		{"truncated protobuf", snappy.Encode(nil, mustRaw(t, makeSeries(0, 3, 1))[:40]), nil, "", 400},
+		{"truncated protobuf", snappy.Encode(nil, mustRaw(t, testenv.NodeSeries(0, 3, 1))[:40]), nil, "", 400},
 		{"series without labels", encode(t, []prompb.TimeSeries{{Samples: []prompb.Sample{{Value: 1, Timestamp: 1}}}}), nil, "", 400},
 		{"empty label name", encode(t, withLabels(prompb.Label{Name: "", Value: "x"})), nil, "", 400},
 		{"duplicate label name", encode(t, withLabels(prompb.Label{Name: "a", Value: "1"}, prompb.Label{Name: "a", Value: "2"})), nil, "", 400},
@@ -75,7 +77,7 @@ func mustRaw(t *testing.T, ts []prompb.TimeSeries) []byte {
 }
 
 func withLabels(ls ...prompb.Label) []prompb.TimeSeries {
-	good := makeSeries(0, 1, 1)[0]
+	good := testenv.NodeSeries(0, 1, 1)[0]
 	bad := prompb.TimeSeries{Labels: append([]prompb.Label{{Name: "__name__", Value: "m"}}, ls...),
 		Samples: []prompb.Sample{{Value: 1, Timestamp: 1}}}
 	return []prompb.TimeSeries{good, bad}

@@ -20,7 +20,7 @@ func TestKillWithBacklog(t *testing.T) {
 	p := startBinary(t, listen, args...)
 	const total, per = 20_000, 1_000
 	for from := 0; from < total; from += per {
-		if code, msg := post(t, p.url, encode(t, makeSeries(from, per, 1000)), nil); code != http.StatusNoContent {
+		if code, msg := post(t, p.url, encode(t, testenv.NodeSeries(from, per, 1000)), nil); code != http.StatusNoContent {
 			t.Fatalf("write: %d %s", code, msg)
 		}
 	}
@@ -87,7 +87,7 @@ func loadUntil(t *testing.T, url string, stop <-chan struct{}, next *atomic.Int6
 		default:
 		}
 		from := int(next.Add(200)) - 200
-		code, _ := post(t, url, encode(t, makeSeries(from, 200, 1000)), nil)
+		code, _ := post(t, url, encode(t, testenv.NodeSeries(from, 200, 1000)), nil)
 		if code == http.StatusNoContent {
 			for s := from; s < from+200; s++ {
 				acked.Store(s, struct{}{})

@@ -21,7 +21,7 @@ func TestDeliverAll(t *testing.T) {
 			in := start(t, cfg)
 			const total, per = 100_000, 2_000
 			for from := 0; from < total; from += per {
-				if code, msg := post(t, in.url, encode(t, makeSeries(from, per, 1000)), nil); code != http.StatusNoContent {
+				if code, msg := post(t, in.url, encode(t, testenv.NodeSeries(from, per, 1000)), nil); code != http.StatusNoContent {
 					t.Fatalf("write: %d %s", code, msg)
 				}
 			}

@@ -7,42 +7,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
 
 	"github.com/prws/prws/internal/testenv"
 )
 
-// makeSeries returns n node_exporter-shaped series, each with one sample
-// at timestamp ts, starting at series number from.
-func makeSeries(from, n int, ts int64) []prompb.TimeSeries {
-	out := make([]prompb.TimeSeries, n)
-	for i := range out {
-		id := from + i
-		out[i] = prompb.TimeSeries{
-			Labels: []prompb.Label{
-				{Name: "__name__", Value: fmt.Sprintf("node_metric_%d", id%97)},
-				{Name: "cpu", Value: fmt.Sprint(id % 8)},
-				{Name: "instance", Value: fmt.Sprintf("host-%d:9100", id/97)},
-				{Name: "job", Value: "node"},
-				{Name: "mode", Value: fmt.Sprintf("m%d", id%5)},
-				{Name: "series", Value: fmt.Sprint(id)},
-			},
-			Samples: []prompb.Sample{{Value: float64(id), Timestamp: ts}},
-		}
-	}
-	return out
-}
-
 // encode builds a snappy-compressed remote-write 1.0 body.
 func encode(t testing.TB, ts []prompb.TimeSeries) []byte {
 	t.Helper()
-	wr := prompb.WriteRequest{Timeseries: ts}
-	raw, err := wr.Marshal()
+	body, err := testenv.EncodeWrite(ts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return snappy.Encode(nil, raw)
+	return body
 }
 
 // post sends one remote-write request and returns the status and body.

@@ -19,7 +19,7 @@ func TestBackendOutage(t *testing.T) {
 
 	const total, per = 20_000, 1_000
 	for from := 0; from < total; from += per {
-		if code, msg := post(t, in.url, encode(t, makeSeries(from, per, 1000)), nil); code != http.StatusNoContent {
+		if code, msg := post(t, in.url, encode(t, testenv.NodeSeries(from, per, 1000)), nil); code != http.StatusNoContent {
 			t.Fatalf("write during outage: %d %s", code, msg)
 		}
 	}

@@ -17,7 +17,7 @@ import (
 // jobSeries returns n series numbered from, job "node" for even numbers
 // and "api" for odd ones, mode m0..m4, one sample each.
 func jobSeries(from, n int) []prompb.TimeSeries {
-	out := makeSeries(from, n, 1000)
+	out := testenv.NodeSeries(from, n, 1000)
 	for i := range out {
 		for j := range out[i].Labels {
 			if out[i].Labels[j].Name == "job" && (from+i)%2 == 1 {

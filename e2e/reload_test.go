@@ -69,7 +69,7 @@ func metricValue(t *testing.T, in *instance, name string) float64 {
 // writeN writes series [from, from+n) and fails the test on a non-204.
 func writeN(t *testing.T, in *instance, from, n int) {
 	t.Helper()
-	if code, msg := post(t, in.url, encode(t, makeSeries(from, n, 1000)), nil); code != http.StatusNoContent {
+	if code, msg := post(t, in.url, encode(t, testenv.NodeSeries(from, n, 1000)), nil); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
 }

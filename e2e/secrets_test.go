@@ -39,7 +39,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	p := startBinary(t, listen, "--promes", withSecrets, "--config.file", file, "--watchdog",
 		"--watchdog_interval", "50ms", "--data-dir", filepath.Join(dir, "data"), "--log.level", "debug",
 		"--remote_write_min_wait", "5ms", "--remote_write_max_wait", "50ms", "--web.enable-lifecycle")
-	if code, msg := post(t, p.url, encode(t, makeSeries(0, 300, 1000)), nil); code != http.StatusNoContent {
+	if code, msg := post(t, p.url, encode(t, testenv.NodeSeries(0, 300, 1000)), nil); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
 	testenv.Eventually(t, 10*time.Second, "failed sends to every backend", func() bool {

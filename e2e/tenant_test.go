@@ -19,7 +19,7 @@ func TestTenantHeaderPassedThrough(t *testing.T) {
 	cfg.DataDir, cfg.Backends, cfg.TenantHeader = t.TempDir(), []string{be.URL()}, "X-Scope-OrgID"
 	cfg.MinWait, cfg.MaxWait = 5*time.Millisecond, 50*time.Millisecond
 	in := start(t, cfg)
-	body := encode(t, makeSeries(0, 10, 1000))
+	body := encode(t, testenv.NodeSeries(0, 10, 1000))
 	if code, msg := post(t, in.url, body, map[string]string{"X-Scope-OrgID": "team-a"}); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
@@ -43,7 +43,7 @@ func TestTenantHeaderFromFile(t *testing.T) {
 	cfg := fastConfig(dir)
 	cfg.ConfigFile = writeYAML(t, dir, "backends: [{url: '"+be.URL()+"'}]\ntenant_header: THANOS-TENANT\n")
 	in := start(t, cfg)
-	if code, msg := post(t, in.url, encode(t, makeSeries(0, 5, 1000)), map[string]string{"THANOS-TENANT": "t1"}); code != http.StatusNoContent {
+	if code, msg := post(t, in.url, encode(t, testenv.NodeSeries(0, 5, 1000)), map[string]string{"THANOS-TENANT": "t1"}); code != http.StatusNoContent {
 		t.Fatalf("write: %d %s", code, msg)
 	}
 	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.SampleCount() == 5 })

@@ -45,7 +45,7 @@ func TestWebConfigBasicAuth(t *testing.T) {
 	cfg.Backends = []string{be.URL()}
 	cfg.WebConfigFile = writeWebConfig(t, dir, "basic_auth_users:\n  alice: "+string(hash)+"\n")
 	in := start(t, cfg)
-	body := encode(t, makeSeries(0, 10, 1000))
+	body := encode(t, testenv.NodeSeries(0, 10, 1000))
 	if code, _ := post(t, in.url, body, nil); code != http.StatusUnauthorized {
 		t.Errorf("unauthenticated write: %d, want 401", code)
 	}
@@ -75,7 +75,7 @@ func TestWebConfigTLS(t *testing.T) {
 	pool.AppendCertsFromPEM(certPEM)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	url := "https://" + in.base[len("http://"):] + cfg.RemotePath
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(encode(t, makeSeries(0, 10, 1000))))
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(encode(t, testenv.NodeSeries(0, 10, 1000))))
 	req.Header.Set("Content-Encoding", "snappy")
 	req.Header.Set("Content-Type", "application/x-protobuf")
 	resp, err := client.Do(req)
@@ -86,7 +86,7 @@ func TestWebConfigTLS(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("HTTPS write: %d", resp.StatusCode)
 	}
-	if code, _ := post(t, in.url, encode(t, makeSeries(0, 1, 1)), nil); code == http.StatusNoContent {
+	if code, _ := post(t, in.url, encode(t, testenv.NodeSeries(0, 1, 1)), nil); code == http.StatusNoContent {
 		t.Error("plain HTTP write accepted on a TLS listener")
 	}
 	testenv.Eventually(t, 10*time.Second, "delivery", func() bool { return be.SampleCount() == 10 })

@@ -2,8 +2,9 @@
 // real-server tests: building the prws binary, picking a free loopback
 // address, running a process in its own process group, running an
 // in-process daemon (StartDaemon), sending and decoding a remote-write
-// request (PostWrite, DecodeWrite), a recording remote-write backend
-// with pluggable failure behaviour (Backend), finding and damaging queue
+// request (PostWrite, DecodeWrite, EncodeWrite, NodeSeries), a recording
+// remote-write backend with pluggable failure behaviour (Backend), a
+// recording load generator (Load), finding and damaging queue
 // segment files (Segments, FlipInSecondRecord), and polling until a
 // condition holds.
 //
