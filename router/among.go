@@ -27,8 +27,9 @@ func (r *Ring) LookupAmong(h uint64, eligible, health Health, dst []int) []int {
 	return dst
 }
 
-// pickAmong is pick over the eligible backends whose health is up (any
-// health when health is nil), without boxing a combined Health.
+// pickAmong is pick over the eligible backends (all when eligible is
+// nil) whose health is up (any health when health is nil), without
+// boxing a combined Health.
 func (s *selector) pickAmong(eligible, health Health, up bool, dst []int) []int {
 	var prev rank
 	first := true
@@ -39,7 +40,7 @@ func (s *selector) pickAmong(eligible, health Health, up bool, dst []int) []int 
 			if !first && !prev.before(cand) || best >= 0 && !cand.before(bestRank) {
 				continue
 			}
-			if !eligible.Up(i) || health != nil && health.Up(i) != up || contains(dst[s.base:], i) {
+			if eligible != nil && !eligible.Up(i) || health != nil && health.Up(i) != up || contains(dst[s.base:], i) {
 				continue
 			}
 			best, bestRank = i, cand

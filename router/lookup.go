@@ -133,30 +133,7 @@ func (a rank) before(b rank) bool {
 // within one call; dst[base:] is checked as well, so a backend whose health
 // flips between two calls of one Lookup is not added twice.
 func (s *selector) pick(health Health, up bool, dst []int) []int {
-	var prev rank
-	first := true
-	for len(dst)-s.base < s.r.replicas {
-		best, bestRank := -1, rank{}
-		for i := range s.r.ids {
-			cand := s.rank(i)
-			if !first && !prev.before(cand) {
-				continue
-			}
-			if best >= 0 && !cand.before(bestRank) {
-				continue
-			}
-			if health != nil && health.Up(i) != up || contains(dst[s.base:], i) {
-				continue
-			}
-			best, bestRank = i, cand
-		}
-		if best < 0 {
-			return dst
-		}
-		dst = append(dst, best)
-		prev, first = bestRank, false
-	}
-	return dst
+	return s.pickAmong(nil, health, up, dst)
 }
 
 func contains(s []int, v int) bool {
