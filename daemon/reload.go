@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/prws/prws/config"
 	"github.com/prws/prws/internal/datadir"
+	"github.com/prws/prws/internal/fsutil"
 	"github.com/prws/prws/replay"
 )
 
@@ -190,7 +192,11 @@ func (d *Daemon) discard(p reloadPlan) {
 		}
 	}
 	for _, dir := range p.created {
-		if err := os.RemoveAll(dir); err != nil {
+		err := os.RemoveAll(dir)
+		if err == nil { // else a power cut could bring back an empty queue dir
+			err = fsutil.SyncDir(filepath.Dir(dir))
+		}
+		if err != nil {
 			d.log.Warn("failed reload: directory it created not removed", "dir", dir, "err", err)
 		}
 	}
