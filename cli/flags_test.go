@@ -57,6 +57,7 @@ var originalFlags = []struct {
 	{"max_daily_series", "20", func(c config.Config) bool { return c.MaxDailySeries == 20 }},
 	{"remote_write_timeout", "7", func(c config.Config) bool { return c.RemoteTimeout == 7*time.Second }},
 	{"remote_write_retry_times", "5", func(c config.Config) bool { return c.RetryTimes == 5 }},
+	{"remote_write_max_in_flight", "8", func(c config.Config) bool { return c.MaxInFlight == 8 }},
 	{"remote_write_min_wait", "300", func(c config.Config) bool { return c.MinWait == 300*time.Millisecond }},
 	{"watchdog", "", func(c config.Config) bool { return c.Watchdog }},
 	{"persistent_queue", "", func(c config.Config) bool { return true }},

@@ -33,6 +33,7 @@ type Config struct {
 	MinWait       time.Duration // --remote_write_min_wait, default 200ms
 	MaxWait       time.Duration // --remote_write_max_wait, default 30s
 	RetryTimes    int           // --remote_write_retry_times, default 3
+	MaxInFlight   int           // --remote_write_max_in_flight requests per queue, default 4
 
 	MaxHourlySeries int // --max_hourly_series, 0 = no limit
 	MaxDailySeries  int // --max_daily_series, 0 = no limit
@@ -102,6 +103,7 @@ func Defaults() Config {
 		MinWait:               200 * time.Millisecond,
 		MaxWait:               30 * time.Second,
 		RetryTimes:            3,
+		MaxInFlight:           4,
 		WatchdogInterval:      5 * time.Second,
 		ShutdownDelay:         time.Second,
 		QueueFullPolicy:       "block",
@@ -186,6 +188,9 @@ func (c Config) checkFlags() error {
 	}
 	if c.RemoteTimeout <= 0 || c.MinWait <= 0 || c.MaxWait < c.MinWait {
 		return invalid("--remote_write_timeout and --remote_write_min_wait must be positive and min_wait <= max_wait")
+	}
+	if c.MaxInFlight < 1 || c.MaxInFlight > 64 {
+		return invalid("--remote_write_max_in_flight must be 1 to 64, got %d", c.MaxInFlight)
 	}
 	if c.MaxHourlySeries < 0 || c.MaxDailySeries < 0 || c.RetryTimes < 1 {
 		return invalid("--max_hourly_series and --max_daily_series must be >= 0, --remote_write_retry_times >= 1")

@@ -25,6 +25,12 @@ const (
 	// over bytes 0..56. Written only while a split is in flight.
 	cursorVersionSplit = 2
 	cursorCRCOffset2   = 56
+	// Version 3 slot: version 2's fields, then the lane of the split
+	// (Split.Lane, Lanes, u16 each, at 56..60), crc u32 over bytes 0..60.
+	// Written only while the split of one lane of a batch sent as several
+	// lanes is in flight.
+	cursorVersionLane = 3
+	cursorCRCOffset3  = 60
 )
 
 // cursorState is what the cursor file records.
@@ -115,6 +121,8 @@ func decodeCursorSlot(b []byte) (cursorState, uint64, bool) {
 		return cursorState{}, 0, false
 	case b[4] == cursorVersionSplit:
 		crcAt = cursorCRCOffset2
+	case b[4] == cursorVersionLane:
+		crcAt = cursorCRCOffset3
 	case b[4] != cursorVersion:
 		return cursorState{}, 0, false
 	}
@@ -122,15 +130,19 @@ func decodeCursorSlot(b []byte) (cursorState, uint64, bool) {
 		return cursorState{}, 0, false
 	}
 	st := cursorState{acked: le.Uint64(b[16:]), first: le.Uint64(b[24:]), last: le.Uint64(b[32:])}
-	if b[4] == cursorVersionSplit {
+	if b[4] >= cursorVersionSplit {
 		st.split = Split{Lo: le.Uint32(b[40:]), Hi: le.Uint32(b[44:]),
 			SampleLo: le.Uint32(b[48:]), SampleHi: le.Uint32(b[52:])}
+	}
+	if b[4] == cursorVersionLane {
+		st.split.Lane, st.split.Lanes = le.Uint16(b[56:]), le.Uint16(b[58:])
 	}
 	return st, le.Uint64(b[8:]), true
 }
 
 // encodeCursorSlot fills b, one slot, with st and seq: version 1 without
-// a split in flight, else version 2. The rest of the slot is zeroed.
+// a split in flight, version 2 with one, version 3 with the split of one
+// lane. The rest of the slot is zeroed.
 func encodeCursorSlot(b []byte, st cursorState, seq uint64) {
 	le := binary.LittleEndian
 	clear(b[:cursorSlotSize])
@@ -147,6 +159,11 @@ func encodeCursorSlot(b []byte, st cursorState, seq uint64) {
 		le.PutUint32(b[44:], st.split.Hi)
 		le.PutUint32(b[48:], st.split.SampleLo)
 		le.PutUint32(b[52:], st.split.SampleHi)
+	}
+	if st.split.Lanes != 0 {
+		b[4], crcAt = cursorVersionLane, cursorCRCOffset3
+		le.PutUint16(b[56:], st.split.Lane)
+		le.PutUint16(b[58:], st.split.Lanes)
 	}
 	le.PutUint32(b[crcAt:], crc32.Checksum(b[:crcAt], castagnoli))
 }

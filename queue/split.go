@@ -13,12 +13,17 @@ import (
 // histograms in their order) of the single entry Lo, Hi being Lo+1. The
 // zero Split means no split: the whole batch is in flight.
 //
+// When Lanes is non-zero the batch was sent as Lanes requests of disjoint
+// series at once (see the replay package), and the position is inside the
+// body of lane Lane (0-based) of that division, not of the whole batch.
+//
 // The queue does not interpret a Split: it persists it next to the batch
 // bounds so that after a crash NextBatch returns the same batch with the
 // same Split, and the sender can resend exactly the same sub-batch.
 type Split struct {
 	Lo, Hi             uint32
 	SampleLo, SampleHi uint32
+	Lane, Lanes        uint16
 }
 
 // IsZero reports whether s is the zero Split (no split in flight).

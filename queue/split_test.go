@@ -19,6 +19,8 @@ func TestCursorSplitSlot(t *testing.T) {
 	for _, st := range []cursorState{
 		{acked: 3, first: 4, last: 9, split: sp},
 		{acked: 3, first: 4, last: 9, split: Split{Lo: 2, Hi: 3}},
+		{acked: 3, first: 4, last: 9, split: Split{Lo: 2, Hi: 3, SampleLo: 1, SampleHi: 2, Lane: 3, Lanes: 4}},
+		{acked: 3, first: 4, last: 9, split: Split{Lo: 0, Hi: 1, Lane: 0, Lanes: 2}},
 		{acked: 9},
 	} {
 		if err := c.write(st); err != nil {
@@ -33,8 +35,15 @@ func TestCursorSplitSlot(t *testing.T) {
 			t.Fatal(err)
 		}
 		version := raw[(c.seq%2)*cursorSlotSize+4]
-		if want := byte(cursorVersion); !st.split.IsZero() && version != cursorVersionSplit || st.split.IsZero() && version != want {
-			t.Fatalf("slot version %d for %+v", version, st)
+		want := byte(cursorVersion)
+		switch {
+		case st.split.Lanes != 0:
+			want = cursorVersionLane
+		case !st.split.IsZero():
+			want = cursorVersionSplit
+		}
+		if version != want {
+			t.Fatalf("slot version %d for %+v, want %d", version, st, want)
 		}
 	}
 	// Bytes past a version 1 slot's CRC are not part of it.

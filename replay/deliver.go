@@ -15,7 +15,7 @@ import (
 func (w *Worker) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	for ctx.Err() == nil {
-		b, err := w.src.NextBatch(ctx, w.opts.BatchSamples)
+		b, err := w.src.NextBatch(ctx, w.batchLimit())
 		if err != nil {
 			if w.final(ctx, err) {
 				return
@@ -26,7 +26,7 @@ func (w *Worker) run(ctx context.Context, done chan struct{}) {
 			}
 			continue
 		}
-		if !w.throttle(ctx, b.Samples) || !w.deliver(ctx, b) {
+		if !w.throttle(ctx, &b) || !w.deliverBatch(ctx, b) {
 			w.setLeft(b)
 			return
 		}
@@ -57,22 +57,32 @@ func (w *Worker) wait(ctx context.Context, retryAfter time.Duration) bool {
 // false, leaving b unacknowledged, when ctx ends first or the queue is
 // closed.
 func (w *Worker) deliver(ctx context.Context, b queue.Batch) bool {
-	w.probed = false
 	if !b.Split.IsZero() {
+		w.probed = false
 		w.log.Info("resuming the split of a refused batch", "first", b.First, "last", b.Last,
 			"entries", fmt.Sprintf("%d..%d", b.Split.Lo, b.Split.Hi))
 		return w.split(ctx, b, Result{})
 	}
-	w.encode(&b)
-	res, ok := w.settle(ctx, b.Tenant)
+	res, ok := w.send(ctx, &b)
 	if !ok {
 		return false
 	}
 	if res.Verdict == Delivered {
-		w.onDelivered(b.Samples)
 		return w.ack(ctx, b)
 	}
 	return w.split(ctx, b, res)
+}
+
+// send sends b whole until the backend delivers it (counted here) or
+// refuses its content; ok is false when ctx ended first. b must stay
+// unchanged until the next send or split.
+func (w *Worker) send(ctx context.Context, b *queue.Batch) (res Result, ok bool) {
+	w.probed = false
+	w.encode(b)
+	if res, ok = w.settle(ctx, b.Tenant); ok && res.Verdict == Delivered {
+		w.onDelivered(b.Samples)
+	}
+	return res, ok
 }
 
 // settle sends what encode prepared until the backend delivers it or

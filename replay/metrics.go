@@ -21,6 +21,7 @@ type Metrics struct {
 	refusing    *prometheus.GaugeVec     // backend
 	up          *prometheus.GaugeVec     // backend
 	duration    *prometheus.HistogramVec // backend
+	inFlight    *prometheus.GaugeVec     // backend
 }
 
 // NewMetrics builds the replay metrics and registers them on reg; a nil
@@ -52,10 +53,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "prws_remote_request_duration_seconds", Help: "Duration of remote-write requests.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}, []string{"backend"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "prws_remote_requests_in_flight",
+			Help: "Remote-write requests sent to the backend and not answered yet, all shards and lanes together.",
+		}, []string{"backend"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
-			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration)
+			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration, m.inFlight)
 	}
 	return m
 }
@@ -75,6 +80,7 @@ type shardMetrics struct {
 	refusing    prometheus.Gauge
 	up          prometheus.Gauge
 	duration    prometheus.Observer
+	inFlight    prometheus.Gauge
 }
 
 func (m *Metrics) forShard(backend string, shard int) shardMetrics {
@@ -92,6 +98,7 @@ func (m *Metrics) forShard(backend string, shard int) shardMetrics {
 		refusing:    m.refusing.WithLabelValues(backend),
 		up:          m.up.WithLabelValues(backend),
 		duration:    m.duration.WithLabelValues(backend),
+		inFlight:    m.inFlight.WithLabelValues(backend),
 	}
 }
 

@@ -46,6 +46,13 @@ type Options struct {
 	// BatchSamples caps the samples per request (--batch). Default 5000.
 	// Larger batches cost fewer requests and more memory per worker.
 	BatchSamples int
+	// MaxInFlight is the most requests the worker has in flight at once
+	// (--remote_write_max_in_flight); 0 or 1: one at a time. Above 1,
+	// the worker reads up to that many batches at once while the
+	// backend's answers take much longer than dividing a batch, and sends
+	// what it read as lanes of disjoint series in parallel (wide.go);
+	// each series stays in order. At most 64.
+	MaxInFlight int
 	// RetryTimes is how many consecutive failures mark the backend down
 	// (--remote_write_retry_times). Default 3. Retries never stop.
 	RetryTimes int
@@ -90,6 +97,7 @@ func (o Options) withDefaults(name string) Options {
 	if o.BatchSamples <= 0 {
 		o.BatchSamples = DefaultBatchSamples
 	}
+	o.MaxInFlight = min(o.MaxInFlight, maxLanes)
 	if o.RetryTimes <= 0 {
 		o.RetryTimes = DefaultRetryTimes
 	}

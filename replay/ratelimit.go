@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
+
+	"github.com/prws/prws/queue"
 )
 
 // SendLimiter caps what the workers of one backend send: samples per
@@ -95,15 +97,19 @@ func (l *SendLimiter) SamplesPerSecond() float64 {
 }
 
 // delay reserves a request of n samples at now and returns how long the
-// caller must wait before sending it. A batch above the bucket's size is
+// caller must wait before sending it; delayN reserves requests requests
+// holding n samples together. A batch above the bucket's size is
 // reserved in bucket-sized parts: it waits as long as its samples take
 // at the cap.
-func (l *SendLimiter) delay(now time.Time, n int) time.Duration {
+func (l *SendLimiter) delay(now time.Time, n int) time.Duration { return l.delayN(now, n, 1) }
+
+func (l *SendLimiter) delayN(now time.Time, n, requests int) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var d time.Duration
-	if l.requests != nil {
-		d = l.requests.ReserveN(now, 1).DelayFrom(now)
+	for burst := 1; l.requests != nil && requests > 0; requests -= burst {
+		burst = min(requests, max(l.requests.Burst(), 1))
+		d = max(d, l.requests.ReserveN(now, burst).DelayFrom(now))
 	}
 	if l.samples == nil {
 		return d
@@ -116,15 +122,15 @@ func (l *SendLimiter) delay(now time.Time, n int) time.Duration {
 	return d
 }
 
-// Wait blocks until a request of n samples may be sent under the caps,
-// sleeping with sleep, and counts the wait. It returns sleep's error
+// Wait blocks until requests requests holding n samples together may be
+// sent under the caps, sleeping with sleep, and counts the wait. It returns sleep's error
 // (ctx ended) after counting the time reserved. A nil limiter never
 // waits.
-func (l *SendLimiter) Wait(ctx context.Context, n int, now time.Time, sleep func(context.Context, time.Duration) error) error {
+func (l *SendLimiter) Wait(ctx context.Context, n, requests int, now time.Time, sleep func(context.Context, time.Duration) error) error {
 	if l == nil {
 		return nil
 	}
-	d := l.delay(now, n)
+	d := l.delayN(now, n, requests)
 	if d <= 0 {
 		return nil
 	}
@@ -132,8 +138,12 @@ func (l *SendLimiter) Wait(ctx context.Context, n int, now time.Time, sleep func
 	return sleep(ctx, d)
 }
 
-// throttle waits for the backend's send-rate cap before b is sent;
-// false when ctx ended the wait.
-func (w *Worker) throttle(ctx context.Context, samples int) bool {
-	return w.opts.Limiter.Wait(ctx, samples, w.opts.Now(), w.opts.Sleep) == nil
+// throttle waits for the backend's send-rate cap before b is sent (as
+// many requests as it has lanes); false when ctx ended the wait.
+func (w *Worker) throttle(ctx context.Context, b *queue.Batch) bool {
+	requests, err := lanesFor(b, w.opts.BatchSamples, max(w.opts.MaxInFlight, 1))
+	if err != nil {
+		requests = 1
+	}
+	return w.opts.Limiter.Wait(ctx, b.Samples, requests, w.opts.Now(), w.opts.Sleep) == nil
 }

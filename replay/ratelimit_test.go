@@ -141,7 +141,7 @@ func TestSendLimiterRequestsAndReload(t *testing.T) {
 		t.Fatalf("unlimited waited %v", d)
 	}
 	var nilLimiter *SendLimiter
-	if err := nilLimiter.Wait(context.Background(), 5, now, nil); err != nil {
+	if err := nilLimiter.Wait(context.Background(), 5, 1, now, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -138,13 +138,19 @@ func (w *Worker) post(ctx context.Context, body []byte, tenant string) (res Resu
 		return Result{Verdict: Retry, Code: "network", Err: err}, true, false
 	}
 	start := w.opts.Now()
+	w.m.inFlight.Inc()
 	resp, err := w.ep.Client.Do(req)
+	w.m.inFlight.Dec()
 	refused = err == nil && w.ep.wire.refused(resp)
 	res = Classify(resp, err, w.opts.Now())
 	if ctx.Err() != nil {
 		return res, false, false
 	}
-	w.m.duration.Observe(w.opts.Now().Sub(start).Seconds())
+	took := w.opts.Now().Sub(start)
+	w.m.duration.Observe(took.Seconds())
+	if res.Verdict != Retry {
+		w.lat.observe(took)
+	}
 	w.m.sentBytes.Add(float64(len(body)))
 	w.m.request(res.Code)
 	return res, true, refused

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"sync"
 
@@ -29,6 +30,9 @@ type Worker struct {
 	sp     splitter // the split of a refused batch
 	body   []byte   // the batch body being split
 	partV1 []byte   // snappy buffer of a part's 1.0 encoding
+	wide   wideState
+
+	lat *ewmaDuration // round trip of the requests; shared with the lane workers
 
 	mu      sync.Mutex // guards cancel, done, stopped, left
 	cancel  context.CancelFunc
@@ -52,7 +56,11 @@ func NewWorker(ep *Endpoint, src Source, opts Options) (*Worker, error) {
 		ep: e, ownClient: own, src: src, opts: o,
 		m:   o.Metrics.forShard(e.Name, o.Shard),
 		log: o.Logger.With("backend", e.Name, "shard", o.Shard),
-		bo:  o.backoff(),
+		bo:  o.backoff(), lat: &ewmaDuration{},
+	}
+	if own {
+		// Room for every lane's connection to stay open between batches.
+		e.Client.Transport.(*http.Transport).MaxIdleConnsPerHost = max(o.MaxInFlight, http.DefaultMaxIdleConnsPerHost)
 	}
 	if _, err := url.ParseRequestURI(e.URL); err != nil {
 		w.urlErr = fmt.Errorf("replay: invalid URL for backend %s", e.Name)
