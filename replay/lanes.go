@@ -34,46 +34,59 @@ type laneDivider struct {
 }
 
 // divide returns b divided into n lanes, each a queue.Batch with b's
-// bounds, tenant and flags and its own Snappy block and sample count. The
-// batches are valid until the next divide. It fails when b does not
-// decompress whole or its body does not parse into entries.
+// bounds, tenant, flags and its own sample count; encode(l) gives lane l
+// its Snappy block. The batches are valid until the next divide. It fails
+// when b does not decompress whole or its body does not parse into
+// entries.
 func (d *laneDivider) divide(b *queue.Batch, n int) ([]queue.Batch, error) {
-	raw, err := b.AppendBody(d.raw[:0])
-	d.raw = raw
-	if err != nil {
-		return nil, err
-	}
-	if err := d.x.index(raw); err != nil {
-		return nil, err
-	}
 	d.bodies = grow(d.bodies, n)
 	d.blocks = grow(d.blocks, n)
 	d.parts = d.parts[:0]
 	d.samples = append(d.samples[:0], make([]int, n)...)
 	d.entries = append(d.entries[:0], make([]int, n)...)
-	samples := d.samples
-	for i := range d.x.n() {
-		entry := d.x.span(raw, i, i+1)
-		switch lane, kind := laneOf(entry, n); kind {
-		case entryMetadata:
+	var err error
+	d.raw, err = b.EachBody(d.raw[:0], func(raw []byte) error { return d.add(raw, n) })
+	if err != nil {
+		return nil, err
+	}
+	for l := range n {
+		d.parts = append(d.parts, queue.Batch{First: b.First, Last: b.Last, Tenant: b.Tenant,
+			Samples: d.samples[l], Records: b.Records, StartTimestamps: b.StartTimestamps})
+	}
+	return d.parts, nil
+}
+
+// add appends the entries of raw, one record's remote-write 1.0 body, to
+// their lanes among n.
+func (d *laneDivider) add(raw []byte, n int) error {
+	for i := 0; i < len(raw); {
+		size, lane, samples, kind := entryLane(raw[i:], n)
+		if size < 0 {
+			return fmt.Errorf("%w: offset %d", errEntry, i)
+		}
+		entry := raw[i : i+size]
+		i += size
+		if kind == entryMetadata {
 			for l := range n {
 				d.bodies[l] = append(d.bodies[l], entry...)
 			}
-		default:
-			d.bodies[lane] = append(d.bodies[lane], entry...)
-			samples[lane] += d.x.samples[i]
-			d.entries[lane]++
+			continue
 		}
+		d.bodies[lane] = append(d.bodies[lane], entry...)
+		d.samples[lane] += samples
+		d.entries[lane]++
 	}
-	for l := range n {
-		if need := snappy.MaxEncodedLen(len(d.bodies[l])); cap(d.blocks[l]) < need {
-			d.blocks[l] = make([]byte, need)
-		}
-		d.blocks[l] = snappy.Encode(d.blocks[l][:cap(d.blocks[l])], d.bodies[l])
-		d.parts = append(d.parts, queue.Batch{First: b.First, Last: b.Last, Tenant: b.Tenant,
-			Samples: samples[l], Records: b.Records, StartTimestamps: b.StartTimestamps, Snappy: d.blocks[l]})
+	return nil
+}
+
+// encode compresses the body of lane l of the last divide into its
+// batch's Snappy. Calls for distinct lanes may run concurrently.
+func (d *laneDivider) encode(l int) {
+	if need := snappy.MaxEncodedLen(len(d.bodies[l])); cap(d.blocks[l]) < need {
+		d.blocks[l] = make([]byte, need)
 	}
-	return d.parts, nil
+	d.blocks[l] = snappy.Encode(d.blocks[l][:cap(d.blocks[l])], d.bodies[l])
+	d.parts[l].Snappy = d.blocks[l]
 }
 
 // hasEntries reports whether lane l of the last divide holds anything
@@ -115,51 +128,67 @@ const (
 	entryOther
 )
 
-// laneOf returns the lane of entry, one top-level WriteRequest field with
-// its tag, among n lanes, and its kind. A TimeSeries' lane is the hash of
-// its label fields; other entries are lane 0.
-func laneOf(entry []byte, n int) (int, int) {
-	num, typ, k := protowire.ConsumeTag(entry)
-	switch {
-	case k < 0:
-		return 0, entryOther
-	case num == fieldMetadata:
-		return 0, entryMetadata
-	case num != fieldTimeseries || typ != protowire.BytesType:
-		return 0, entryOther
+// entryLane reads the top-level WriteRequest field at the start of buf
+// and returns its size with its tag (negative when it does not parse),
+// its lane among n lanes, its samples and histograms, and its kind. A
+// TimeSeries' lane is the hash of its label fields (labelsHash); other
+// entries are lane 0.
+func entryLane(buf []byte, n int) (size, lane, samples, kind int) {
+	num, typ, k := protowire.ConsumeTag(buf)
+	if k < 0 {
+		return -1, 0, 0, entryOther
 	}
-	ts, m := protowire.ConsumeBytes(entry[k:])
+	m := protowire.ConsumeFieldValue(num, typ, buf[k:])
 	if m < 0 {
-		return 0, entryOther
+		return -1, 0, 0, entryOther
 	}
-	return int(labelsHash(ts) % uint64(n)), entrySeries
+	switch {
+	case num == fieldMetadata:
+		return k + m, 0, 0, entryMetadata
+	case num != fieldTimeseries || typ != protowire.BytesType:
+		return k + m, 0, 0, entryOther
+	}
+	ts, _ := protowire.ConsumeBytes(buf[k:])
+	h, samples := labelsHash(ts)
+	return k + m, int(h % uint64(n)), samples, entrySeries
 }
 
 // labelsHash hashes the label fields of ts, a TimeSeries body, in their
-// order; a body that stops parsing is hashed as far as it parsed.
-func labelsHash(ts []byte) uint64 {
+// order, and counts its samples and histograms; a body that stops parsing
+// is read as far as it parsed. Adjacent label fields (the usual layout)
+// are hashed in one piece.
+func labelsHash(ts []byte) (uint64, int) {
 	var d xxhash.Digest
 	d.Reset()
-	for len(ts) > 0 {
-		num, typ, k := protowire.ConsumeTag(ts)
+	samples, runLo, runHi := 0, 0, 0
+	for i := 0; i < len(ts); {
+		num, typ, k := protowire.ConsumeTag(ts[i:])
 		if k < 0 {
 			break
 		}
-		m := protowire.ConsumeFieldValue(num, typ, ts[k:])
+		m := protowire.ConsumeFieldValue(num, typ, ts[i+k:])
 		if m < 0 {
 			break
 		}
-		if num == fieldLabels {
-			d.Write(ts[:k+m])
+		switch {
+		case num == fieldLabels && i == runHi:
+			runHi = i + k + m
+		case num == fieldLabels:
+			d.Write(ts[runLo:runHi])
+			runLo, runHi = i, i+k+m
+		case typ == protowire.BytesType && (num == fieldSamples || num == fieldHistograms):
+			samples++
 		}
-		ts = ts[k+m:]
+		i += k + m
 	}
-	return d.Sum64()
+	d.Write(ts[runLo:runHi])
+	return d.Sum64(), samples
 }
 
 // lanesFor returns how many lanes batch b is sent as: the lanes of the
-// split it resumes, else one per batchSamples samples (rounded up), at
-// most maxInFlight.
+// split it resumes, else one with one request in flight, else one per
+// batchSamples samples (rounded up), at most lanesPerSender per request
+// in flight.
 func lanesFor(b *queue.Batch, batchSamples, maxInFlight int) (int, error) {
 	if n := int(b.Split.Lanes); n != 0 {
 		if n > maxLanes || int(b.Split.Lane) >= n {
@@ -167,6 +196,9 @@ func lanesFor(b *queue.Batch, batchSamples, maxInFlight int) (int, error) {
 		}
 		return n, nil
 	}
+	if maxInFlight <= 1 {
+		return 1, nil
+	}
 	n := (b.Samples + batchSamples - 1) / batchSamples
-	return max(min(n, maxInFlight), 1), nil
+	return max(min(n, maxInFlight*lanesPerSender, maxLanes), 1), nil
 }

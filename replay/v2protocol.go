@@ -67,6 +67,14 @@ func newWireState(p Protocol) *wireState {
 	return ws
 }
 
+// forget drops the current batch and every buffer, keeping the protocol
+// and the 2.0 encoder's memory of metadata.
+func (ws *wireState) forget() {
+	ws.batch, ws.v1, ws.raw, ws.cur = nil, nil, nil, nil
+	ws.buf, ws.stripped, ws.v1buf = nil, nil, nil
+	ws.v1Done, ws.rawDone = false, false
+}
+
 // refused reports whether resp shows that the backend does not take the
 // 2.0 request just sent: 415, or 2xx without any Written header.
 func (ws *wireState) refused(resp *http.Response) bool {

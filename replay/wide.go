@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prws/prws/queue"
@@ -11,41 +12,59 @@ import (
 // A backend far away, or slow to answer, caps a worker that keeps one
 // request in flight at --batch samples per round trip. So when the
 // backend's answers take wideFactor times as long as dividing a batch
-// into lanes would (lanes.go), the worker reads up to MaxInFlight
-// batches' worth of samples at once and, when that much is waiting,
-// sends it as that many lanes of disjoint series in parallel; each series
-// is in one lane, and the next batch starts only when every lane of this
-// one is settled, so every series stays in order.
+// into lanes takes (lanes.go, about divideCost a sample), the worker reads up to lanesPerSender ×
+// MaxInFlight batches' worth of samples at once and, when that much is
+// waiting, divides it into lanes of disjoint series, about a batch each,
+// which MaxInFlight senders send in parallel, each taking the next lane
+// when its last is settled. Each series is in one lane, and the next
+// batch is read only when every lane of this one is settled, so every
+// series stays in order.
 const (
-	wideFactor = 4
-	// prepGuess is the time per sample dividing a batch is taken to cost
-	// until one was measured (decompress, hash the labels, compress).
-	prepGuess = 150 * time.Nanosecond
+	wideFactor     = 4
+	lanesPerSender = 2
+	// divideCost is what dividing a batch costs per sample (decompress,
+	// hash the labels, copy, compress; BenchmarkLaneDivide measures it at
+	// 140-250 ns on a 2-core VM). It is fixed rather than measured: a wall
+	// clock measure swells whenever the machine is busy, and a worker that
+	// stopped going wide would never measure it again.
+	divideCost = 200 * time.Nanosecond
 )
 
 // wideState is the worker's state for sending batches as lanes. Owned by
 // the run goroutine.
 type wideState struct {
-	div   laneDivider
-	lanes []*Worker // lane workers, created on first use
-	srcs  []*laneSource
-	res   []Result
-	oks   []bool
-	prep  ewmaDuration // per sample, dividing a batch
+	div     laneDivider
+	senders []*Worker // lane workers, created on first use
+	srcs    []*laneSource
+	res     []Result
 }
 
-// batchLimit is the most samples the next batch may hold: MaxInFlight
-// batches when going wide pays off (see wideFactor), else one.
+// drop frees what going wide holds, once the worker is back to one batch
+// at a time (a caught-up queue keeps none of it): the lanes' buffers and
+// the senders' protocol buffers. The senders themselves are kept.
+func (ws *wideState) drop() {
+	if ws.div.bodies == nil {
+		return
+	}
+	ws.div = laneDivider{}
+	for _, s := range ws.senders {
+		s.ep.wire.forget()
+		s.body, s.partV1, s.sp = nil, nil, splitter{}
+	}
+}
+
+// batchLimit is the most samples the next batch may hold: enough for
+// lanesPerSender lanes per sender when going wide pays off (see
+// wideFactor), else one batch.
 func (w *Worker) batchLimit() int {
 	n := w.opts.BatchSamples
 	if w.opts.MaxInFlight <= 1 {
 		return n
 	}
-	prep := w.wide.prep.valueOr(prepGuess) * time.Duration(n)
-	if w.lat.value() < wideFactor*prep {
+	if w.lat.value() < wideFactor*divideCost*time.Duration(n) {
 		return n
 	}
-	return n * w.opts.MaxInFlight
+	return n * min(w.opts.MaxInFlight*lanesPerSender, maxLanes)
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than
@@ -62,9 +81,9 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 		b.Split, n = queue.Split{}, 1
 	}
 	if n <= 1 {
+		w.wide.drop()
 		return w.deliver(ctx, b)
 	}
-	start := w.opts.Now()
 	parts, err := w.wide.div.divide(&b, n)
 	if err != nil {
 		w.log.Warn("batch does not divide into lanes; sending it whole", "err", err)
@@ -72,7 +91,6 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 		return w.deliver(ctx, b)
 	}
 	defer w.wide.div.release()
-	w.wide.prep.observe(w.opts.Now().Sub(start) / time.Duration(max(b.Samples, 1)))
 	return w.deliverLanes(ctx, b, parts)
 }
 
@@ -82,79 +100,94 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 // before k were settled before the restart, lanes after it are sent
 // again.
 func (w *Worker) deliverLanes(ctx context.Context, b queue.Batch, parts []queue.Batch) bool {
-	lanes := w.laneWorkers(&b, len(parts))
+	senders := w.laneSenders(&b, len(parts))
 	from := 0
 	if sp := b.Split; sp.Lanes != 0 {
 		k := int(sp.Lane)
 		w.log.Info("resuming the split of a refused lane", "first", b.First, "last", b.Last,
 			"lane", k, "lanes", len(parts))
+		w.wide.div.encode(k)
 		p := parts[k]
 		p.Split = queue.Split{Lo: sp.Lo, Hi: sp.Hi, SampleLo: sp.SampleLo, SampleHi: sp.SampleHi}
-		if !lanes[k].split(ctx, p, Result{}) {
+		if !w.splitLane(ctx, k, p, Result{}) {
 			return false
 		}
 		from = k + 1
 	}
-	res, ok := w.sendLanes(ctx, lanes[from:], parts[from:])
+	res, ok := w.sendLanes(ctx, senders, parts, from)
 	if !ok {
 		return false
 	}
-	for i, r := range res {
-		if r.Verdict != Delivered && !lanes[from+i].split(ctx, parts[from+i], r) {
+	for l := from; l < len(parts); l++ {
+		if res[l].Verdict != Delivered && !w.splitLane(ctx, l, parts[l], res[l]) {
 			return false
 		}
 	}
 	return w.ack(ctx, b)
 }
 
-// sendLanes sends each part with its lane worker, all at once, until each
-// is delivered or refused. A part without series (its lane got only
-// metadata copies) is not sent. ok is false when ctx ended first.
-func (w *Worker) sendLanes(ctx context.Context, lanes []*Worker, parts []queue.Batch) ([]Result, bool) {
+// splitLane splits part, lane l refused with first (zero when resuming),
+// with the first sender, its splits recorded as lane l's.
+func (w *Worker) splitLane(ctx context.Context, l int, part queue.Batch, first Result) bool {
+	w.wide.srcs[0].lane = l
+	return w.wide.senders[0].split(ctx, part, first)
+}
+
+// sendLanes sends lanes from.. of parts with the senders in parallel,
+// each taking the next lane not taken yet, until each lane is delivered
+// or refused; res[l] is lane l's answer. A lane with only metadata copies
+// is not sent. ok is false when ctx ended first.
+func (w *Worker) sendLanes(ctx context.Context, senders []*Worker, parts []queue.Batch, from int) (res []Result, ok bool) {
 	ws := &w.wide
 	ws.res = append(ws.res[:0], make([]Result, len(parts))...)
-	ws.oks = append(ws.oks[:0], make([]bool, len(parts))...)
+	var next atomic.Int64
+	next.Store(int64(from))
+	var stopped atomic.Bool
 	var wg sync.WaitGroup
-	for i := range parts {
-		if !ws.div.hasEntries(i) {
-			ws.res[i], ws.oks[i] = Result{Verdict: Delivered}, true
-			continue
-		}
-		wg.Go(func() { ws.res[i], ws.oks[i] = lanes[i].send(ctx, &parts[i]) })
+	for _, s := range senders {
+		wg.Go(func() {
+			for l := int(next.Add(1) - 1); l < len(parts) && !stopped.Load(); l = int(next.Add(1) - 1) {
+				if !ws.div.hasEntries(l) {
+					ws.res[l] = Result{Verdict: Delivered}
+					continue
+				}
+				ws.div.encode(l)
+				var ok bool
+				if ws.res[l], ok = s.send(ctx, &parts[l]); !ok {
+					stopped.Store(true)
+				}
+			}
+		})
 	}
 	wg.Wait()
-	for _, ok := range ws.oks {
-		if !ok {
-			return nil, false
-		}
-	}
-	return ws.res, true
+	return ws.res, !stopped.Load()
 }
 
-// laneWorkers returns n lane workers set up for batch b, creating the
-// missing ones. A lane worker shares the worker's endpoint settings,
-// HTTP client, options and latency; it has its own protocol state,
-// backoff and split, and its Source records a split with its lane and
-// leaves the acknowledgement to the worker.
-func (w *Worker) laneWorkers(b *queue.Batch, n int) []*Worker {
+// laneSenders returns the senders for batch b of n lanes, creating the
+// missing ones: MaxInFlight of them, at most n. A sender shares the
+// worker's endpoint settings, HTTP client, options and latency; it has
+// its own protocol state, backoff and split, and its Source records a
+// split with its lane and leaves the acknowledgement to the worker.
+func (w *Worker) laneSenders(b *queue.Batch, n int) []*Worker {
 	ws := &w.wide
-	for len(ws.lanes) < n {
-		i := len(ws.lanes)
-		src := &laneSource{src: w.src, lane: i}
+	k := min(max(w.opts.MaxInFlight, 1), n)
+	for len(ws.senders) < k {
+		src := &laneSource{src: w.src}
 		ep := w.ep
 		lw, _ := NewWorker(&ep, src, w.opts) // DeadLetters is set: no error
-		lw.lat, lw.log = w.lat, w.log // one logger: its rate limit covers every lane
-		ws.lanes, ws.srcs = append(ws.lanes, lw), append(ws.srcs, src)
+		lw.lat, lw.log = w.lat, w.log        // one logger: its rate limit covers every lane
+		ws.senders, ws.srcs = append(ws.senders, lw), append(ws.srcs, src)
 	}
-	for _, s := range ws.srcs[:n] {
+	for _, s := range ws.srcs {
 		s.batch, s.lanes = *b, n
 	}
-	return ws.lanes[:n]
+	return ws.senders[:k]
 }
 
-// laneSource is a lane worker's Source: SetSplit records the split of
-// its lane in the queue against the whole batch, and Ack does nothing,
-// as the batch is acknowledged once every lane is settled.
+// laneSource is a lane sender's Source: SetSplit records the split of
+// lane lane of lanes in the queue against the whole batch, and Ack does
+// nothing, as the batch is acknowledged once every lane is settled. Its
+// fields are set by the run goroutine between uses.
 type laneSource struct {
 	src         Source
 	batch       queue.Batch // the whole batch in flight
@@ -193,15 +226,5 @@ func (e *ewmaDuration) observe(d time.Duration) {
 func (e *ewmaDuration) value() time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.avg
-}
-
-// valueOr returns the average, or guess before the first observation.
-func (e *ewmaDuration) valueOr(guess time.Duration) time.Duration {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.n == 0 {
-		return guess
-	}
 	return e.avg
 }

@@ -115,8 +115,8 @@ func TestWideLimitFollowsLatency(t *testing.T) {
 	src.mu.Lock()
 	limit := src.maxSeen
 	src.mu.Unlock()
-	if limit != 400 {
-		t.Fatalf("batch limit %d after 20 ms answers, want 4 batches of 100", limit)
+	if limit != 800 {
+		t.Fatalf("batch limit %d after 20 ms answers, want 4 senders × 2 lanes of 100", limit)
 	}
 
 }

@@ -67,7 +67,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	c := benchConfig{}
 	fs.StringVar(&c.PRWS, "prws", "bin/prws", "prws binary")
 	fs.StringVar(&c.Baseline, "baseline", "", "another prws build to run side by side (rows \"prws-before\")")
-	scen := fs.String("scenarios", "rf1,rf2,half,big,backlog,queues,drain", "scenarios to run (rf1 always runs: the others use its rates)")
+	scen := fs.String("scenarios", "rf1,rf2,half,big,backlog,queues,drain,far", "scenarios to run (rf1 always runs: the others use its rates)")
 	fs.StringVar(&c.VMAgent, "vmagent", "/usr/bin/vmagent", "vmagent binary; its rows are skipped when it is missing")
 	fs.StringVar(&c.VMAgent2, "vmagent2", "", "a second vmagent build, rows \"vmagent2\" (e.g. a newer release); skipped when missing")
 	fs.BoolVar(&c.Sink.Decode, "sink-decode", true, "the two sinks of the throughput scenarios unmarshal every request (false: wire scan only)")
@@ -75,6 +75,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.Drain.SinkDelay, "drain-sink-delay", 20*time.Millisecond, "answer delay of the drain scenario's decoding sink")
 	fs.Float64Var(&c.Drain.BuildRate, "drain-build-rate", 0, "samples/s that build the drain backlog; 0 = half the slowest relay's rf1 saturation")
 	fs.Float64Var(&c.Drain.LiveRate, "drain-live-rate", 100_000, "live samples/s during the second drain of each backend; 0 = none")
+	fs.Float64Var(&c.FarRate, "far-rate", 1_000_000, "live samples/s of the far scenario, into a scanning sink answering after -drain-sink-delay")
 	fs.DurationVar(&c.Drain.Lag, "drain-lag", time.Second, "live traffic still in flight (this long at -drain-live-rate) that counts as caught up")
 	fs.IntVar(&c.Shards, "shard", 2, "prws --shard")
 	fs.IntVar(&c.proxyConfig.Batch, "prws-batch", 5000, "prws --batch (samples per outgoing request)")

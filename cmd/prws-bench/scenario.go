@@ -13,7 +13,7 @@ import (
 type benchConfig struct {
 	proxyConfig
 	Kinds        []proxyKind
-	Scenarios    map[string]bool // rf1, rf2, half, big, backlog, drain, queues
+	Scenarios    map[string]bool // rf1, rf2, half, big, backlog, drain, queues, far
 	Series       int             // active series of the throughput scenarios
 	BigSeries    int             // active series of the RSS scenario
 	Samples      int             // samples per series per request
@@ -24,6 +24,7 @@ type benchConfig struct {
 	Backlog      int64 // samples acknowledged while the backends are down
 	DrainTimeout time.Duration
 	Drain        drainConfig
+	FarRate      float64 // live samples/s of the far scenario
 	Sink         sinkOptions // the env's two sinks
 }
 
@@ -111,6 +112,11 @@ func runAll(ctx context.Context, e *env) (*results, error) {
 	}
 	if c.Scenarios["drain"] {
 		if err := drainScenario(ctx, e, small, res); err != nil {
+			return res, err
+		}
+	}
+	if c.Scenarios["far"] {
+		if err := farScenario(ctx, e, small, res); err != nil {
 			return res, err
 		}
 	}
