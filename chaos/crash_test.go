@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prws/prws/config"
 	"github.com/prws/prws/internal/testenv"
+	"github.com/prws/prws/replay"
 )
 
 // TestKill9Loop kills the prws binary with SIGKILL every 1–3 s (short:
@@ -45,9 +47,9 @@ func TestKill9Loop(t *testing.T) {
 	stop()
 	tl := w.drain(t, l, 60*time.Second, r)
 	l.CheckUnexpected(t)
-	// Each of the 2 backends × 2 shards has at most one batch in flight
-	// when the process dies.
-	bound := int64(kills * 2 * 2 * batch)
+	// Each of the 2 backends × 2 shards has at most one read of
+	// BatchesInFlight batches in flight when the process dies.
+	bound := int64(kills * 2 * 2 * batch * replay.BatchesInFlight(config.Defaults().MaxInFlight))
 	if tl.dup > bound {
 		t.Errorf("%d duplicate deliveries, more than the in-flight batches of %d crashes allow (%d)", tl.dup, kills, bound)
 	}

@@ -16,8 +16,10 @@ import (
 	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
 
+	"github.com/prws/prws/config"
 	"github.com/prws/prws/internal/powerfs"
 	"github.com/prws/prws/internal/testenv"
+	"github.com/prws/prws/replay"
 )
 
 // powerCutCase is one row of the power-cut table: the real binary with
@@ -100,7 +102,7 @@ func runPowerCut(t *testing.T, c powerCutCase) {
 	b.Set(nil)
 	tl := w.drain(t, l, 90*time.Second, r)
 	l.CheckUnexpected(t)
-	bound := int64(c.cycles * 2 * c.shards * batch)
+	bound := int64(c.cycles * 2 * c.shards * batch * replay.BatchesInFlight(config.Defaults().MaxInFlight))
 	if tl.dup > bound {
 		t.Errorf("%d duplicate deliveries, more than the in-flight batches of %d crashes allow (%d)", tl.dup, c.cycles, bound)
 	}

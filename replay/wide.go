@@ -30,6 +30,16 @@ const (
 	divideCost = 200 * time.Nanosecond
 )
 
+// BatchesInFlight returns how many batches' worth of samples (--batch
+// each) a queue sending with maxInFlight requests in flight may have in
+// flight at once: the most a crash can make it send twice.
+func BatchesInFlight(maxInFlight int) int {
+	if maxInFlight <= 1 {
+		return 1
+	}
+	return min(maxInFlight*lanesPerSender, maxLanes)
+}
+
 // wideState is the worker's state for sending batches as lanes. Owned by
 // the run goroutine.
 type wideState struct {
@@ -64,7 +74,7 @@ func (w *Worker) batchLimit() int {
 	if w.lat.value() < wideFactor*divideCost*time.Duration(n) {
 		return n
 	}
-	return n * min(w.opts.MaxInFlight*lanesPerSender, maxLanes)
+	return n * BatchesInFlight(w.opts.MaxInFlight)
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than
