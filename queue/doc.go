@@ -109,8 +109,9 @@
 // in flight (SetSplit, Split: entry and sample ranges of the batch), and
 // the batch comes back with Batch.Split set. The cursor slot is version 1
 // (the format of earlier releases) whenever no split is in flight and
-// version 2, with the split, while one is; both are read, so an existing
-// queue drains unchanged after an upgrade. Delivery is at-least-once.
+// version 2, with the split, while one is, and version 3 while the split
+// of one lane of a batch sent as several lanes is (Split.Lane, Lanes);
+// all are read, so an existing queue drains unchanged after an upgrade. Delivery is at-least-once.
 //
 // # Disk and memory
 //

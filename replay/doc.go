@@ -30,7 +30,8 @@
 // # Model
 //
 // One Worker per queue, that is per (backend, shard). A worker reads a
-// batch from its Source, POSTs its snappy block (a 2.0 backend gets the
+// batch from its Source (more than one batch's worth at once to a slow
+// backend: see Lanes below), POSTs its snappy block (a 2.0 backend gets the
 // conversion, made once per batch), and hands the answer to Classify,
 // the one place that decides its fate:
 //
@@ -95,12 +96,39 @@
 // reserved in bucket-sized parts. Retries are not charged again (backoff
 // governs them). The time waited is prws_remote_rate_limited_seconds_total.
 //
+// # Lanes: several requests in flight, each series in order
+//
+// With one request in flight a queue moves at most BatchSamples samples
+// per round trip, which caps it far below what a distant or loaded
+// backend can take. So with Options.MaxInFlight above 1 (the daemon's
+// --remote_write_max_in_flight, default 4), once the backend's answers
+// take wideFactor (4) times as long as dividing a batch costs (about
+// divideCost, 0.2 µs, a sample), the worker asks its Source for up to
+// BatchesInFlight(MaxInFlight) batches' worth of samples at once (wide.go).
+// A batch holding more than BatchSamples samples is divided into lanes
+// (lanes.go): a series goes to the lane of the xxhash of its label
+// fields, so the lanes hold disjoint series, about BatchSamples samples
+// each; metadata goes to every lane. MaxInFlight senders send the lanes
+// in parallel, each taking the next lane once its last is settled, and
+// the next batch is read only when every lane of this one is settled, so
+// each series reaches the backend in order. A refused lane is split like
+// a refused batch, after the parallel phase, one lane after the other in
+// lane order, and the split's position carries the lane
+// (queue.Split.Lane, Lanes): after a crash the batch is divided again the
+// same way, the lane's split resumes at the part in flight, lanes before
+// it are done and lanes after it are sent again. A batch is resent whole,
+// with its bounds, after a crash in the parallel phase, so a crash
+// resends at most BatchesInFlight batches' worth per queue. A caught-up
+// queue (batches of at most BatchSamples samples) sends one request at a
+// time, as without lanes, and frees what the lanes held.
+//
 // # Concurrency
 //
-// A worker runs one goroutine and keeps exactly one batch in flight, so
-// batches reach a backend shard in queue order. The shard workers of one
-// backend share a *BackendState (health, last error, send rate) and all
-// workers share one *Metrics; both are safe for concurrent use.
+// A worker runs one goroutine and keeps one batch in flight (sent as one
+// request or as lanes, see above), so batches reach a backend shard in
+// queue order. The shard workers of one backend share a *BackendState
+// (health, last error, send rate) and all workers share one *Metrics;
+// both are safe for concurrent use.
 //
 // # Guarantees
 //

@@ -21,11 +21,10 @@ const maxLanes = 64
 // and that number, so a batch divided again after a restart has the same
 // lanes. Metadata entries go to every lane (a 2.0 conversion takes the
 // metadata of its series from its own body); any other entry goes to lane
-// 0. It is reused from batch to batch by the worker's goroutine and not
-// safe for concurrent use.
+// 0. It is reused from batch to batch by the worker's goroutine; only
+// encode may run concurrently, for distinct lanes.
 type laneDivider struct {
-	raw     []byte // the batch body
-	x       entryIndex
+	raw     []byte   // one record's body at a time
 	bodies  [][]byte // per lane: its remote-write 1.0 body
 	blocks  [][]byte // per lane: the body as one snappy block
 	parts   []queue.Batch

@@ -68,6 +68,7 @@ func dashboard() obj {
 	b.graph("Send errors (non-2xx, network, timeout)", "reqps", 8, series(`sum by (backend, code) (rate(prws_remote_requests_total{`+selB+`, code!~"2.."}[`+rate+`]))`, "{{backend}} {{code}}"))
 	b.graph("Retries", "short", 8, series(`sum by (backend) (rate(prws_remote_retries_total{`+selB+`}[`+rate+`]))`, "{{backend}}"))
 	b.graph("Send latency p99", "s", 8, quantile(0.99, "prws_remote_request_duration_seconds", selB, "backend"))
+	b.graph("Requests in flight", "short", 8, series(`sum by (backend) (prws_remote_requests_in_flight{`+selB+`})`, "{{backend}}"))
 	b.graph("Backend up (send health)", "short", 8, series(`max by (backend) (prws_backend_up{`+selB+`})`, "{{backend}}"))
 
 	b.row("Dead letters")
