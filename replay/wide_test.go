@@ -17,24 +17,32 @@ import (
 
 // roundBatches returns rounds batches of the same series (label i = 0..n-1,
 // plus bad="1" on series bad when bad >= 0), perSeries samples each per
-// batch; sample s of round r has timestamp 100*r+s, so a series' samples
-// are in order across the batches. It returns the keys of every sample.
+// batch, carried by three entries per series, one after the other as the
+// records of three requests would: sample s of round r has timestamp
+// 100*r+s, so a series' samples are in order across the entries and the
+// batches. It returns the keys of every sample.
 func roundBatches(t *testing.T, rounds, n, perSeries, bad int) ([]queue.Batch, []string) {
 	t.Helper()
+	const reps = 3
 	var out []queue.Batch
 	var keys []string
 	for r := range rounds {
 		req := &prompb.WriteRequest{Metadata: []prompb.MetricMetadata{{MetricFamilyName: "m", Help: "h", Type: prompb.MetricMetadata_GAUGE}}}
-		for i := range n {
-			ts := prompb.TimeSeries{Labels: []prompb.Label{{Name: "__name__", Value: "m"}, {Name: "i", Value: fmt.Sprint(i)}}}
-			if i == bad {
-				ts.Labels = append(ts.Labels, prompb.Label{Name: "bad", Value: "1"})
+		for rep := range reps {
+			for i := range n {
+				ts := prompb.TimeSeries{Labels: []prompb.Label{{Name: "__name__", Value: "m"}, {Name: "i", Value: fmt.Sprint(i)}}}
+				if i == bad {
+					ts.Labels = append(ts.Labels, prompb.Label{Name: "bad", Value: "1"})
+				}
+				for s := rep * perSeries / reps; s < (rep+1)*perSeries/reps; s++ {
+					ts.Samples = append(ts.Samples, prompb.Sample{Value: float64(i + 1), Timestamp: int64(100*r + s)})
+				}
+				if len(ts.Samples) == 0 {
+					continue
+				}
+				keys = appendKeys(keys, &ts)
+				req.Timeseries = append(req.Timeseries, ts)
 			}
-			for s := range perSeries {
-				ts.Samples = append(ts.Samples, prompb.Sample{Value: float64(i + 1), Timestamp: int64(100*r + s)})
-			}
-			keys = appendKeys(keys, &ts)
-			req.Timeseries = append(req.Timeseries, ts)
 		}
 		body, err := req.Marshal()
 		if err != nil {
