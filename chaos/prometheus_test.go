@@ -64,9 +64,9 @@ type killProxy struct {
 	victim   atomic.Pointer[proc]
 	n        atomic.Int64
 	killed   atomic.Bool
-	mu       sync.Mutex // guards after
+	mu       sync.Mutex // guards after and killBody
 	after    []int      // answers relayed after the kill
-	killBody []byte
+	killBody []byte     // the request whose answer the kill cut off
 }
 
 func (k *killProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -82,8 +82,10 @@ func (k *killProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp.Body.Close()
 	ok := resp.StatusCode/100 == 2
 	if ok && !k.killed.Load() && k.n.Add(1) == k.killAt {
-		k.killed.Store(true)
+		k.mu.Lock()
 		k.killBody = body
+		k.mu.Unlock()
+		k.killed.Store(true)
 		k.victim.Load().Kill()
 		if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
 			c.Close()
