@@ -15,6 +15,7 @@ import (
 func (w *Worker) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	for ctx.Err() == nil {
+		start := w.opts.Now()
 		b, err := w.src.NextBatch(ctx, w.batchLimit())
 		if err != nil {
 			if w.final(ctx, err) {
@@ -30,6 +31,7 @@ func (w *Worker) run(ctx context.Context, done chan struct{}) {
 			w.setLeft(b)
 			return
 		}
+		w.paced(b.Samples, w.opts.Now().Sub(start))
 	}
 }
 

@@ -22,6 +22,7 @@ type Metrics struct {
 	up          *prometheus.GaugeVec     // backend
 	duration    *prometheus.HistogramVec // backend
 	inFlight    *prometheus.GaugeVec     // backend
+	wide        *prometheus.CounterVec   // backend
 }
 
 // NewMetrics builds the replay metrics and registers them on reg; a nil
@@ -53,6 +54,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "prws_remote_request_duration_seconds", Help: "Duration of remote-write requests.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}, []string{"backend"}),
+		wide: counter("prws_remote_lane_batches_total", "Batches of several batches' worth of samples, divided into lanes of disjoint series sent in parallel.", "backend"),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "prws_remote_requests_in_flight",
 			Help: "Remote-write requests sent to the backend and not answered yet, all shards and lanes together.",
@@ -60,7 +62,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
-			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration, m.inFlight)
+			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration, m.inFlight, m.wide)
 	}
 	return m
 }
@@ -81,6 +83,7 @@ type shardMetrics struct {
 	up          prometheus.Gauge
 	duration    prometheus.Observer
 	inFlight    prometheus.Gauge
+	wide        prometheus.Counter
 }
 
 func (m *Metrics) forShard(backend string, shard int) shardMetrics {
@@ -99,6 +102,7 @@ func (m *Metrics) forShard(backend string, shard int) shardMetrics {
 		up:          m.up.WithLabelValues(backend),
 		duration:    m.duration.WithLabelValues(backend),
 		inFlight:    m.inFlight.WithLabelValues(backend),
+		wide:        m.wide.WithLabelValues(backend),
 	}
 }
 

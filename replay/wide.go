@@ -12,7 +12,8 @@ import (
 // A backend far away, or slow to answer, caps a worker that keeps one
 // request in flight at --batch samples per round trip. So when the
 // backend's answers take wideFactor times as long as dividing a batch
-// into lanes takes (lanes.go, about divideCost a sample), the worker reads up to lanesPerSender ×
+// into lanes takes (lanes.go, about divideCost a sample), and going wide
+// delivers faster (pace.go), the worker reads up to lanesPerSender ×
 // MaxInFlight batches' worth of samples at once and, when that much is
 // waiting, divides it into lanes of disjoint series, about a batch each,
 // which MaxInFlight senders send in parallel, each taking the next lane
@@ -47,6 +48,9 @@ type wideState struct {
 	senders []*Worker // lane workers, created on first use
 	srcs    []*laneSource
 	res     []Result
+	pace    pacer
+	mode    int // of the batch in flight
+	limit   int // of the batch in flight
 }
 
 // drop frees what going wide holds, once the worker is back to one batch
@@ -64,17 +68,23 @@ func (ws *wideState) drop() {
 }
 
 // batchLimit is the most samples the next batch may hold: enough for
-// lanesPerSender lanes per sender when going wide pays off (see
-// wideFactor), else one batch.
+// lanesPerSender lanes per sender when the pacer goes wide, which it may
+// once the backend's answers take wideFactor times what dividing a batch
+// costs, else one batch.
 func (w *Worker) batchLimit() int {
-	n := w.opts.BatchSamples
-	if w.opts.MaxInFlight <= 1 {
-		return n
+	ws, n := &w.wide, w.opts.BatchSamples
+	canWide := w.opts.MaxInFlight > 1 && w.lat.value() >= wideFactor*divideCost*time.Duration(n)
+	ws.mode, ws.limit = ws.pace.choose(canWide), n
+	if ws.mode == wide {
+		ws.limit = n * BatchesInFlight(w.opts.MaxInFlight)
 	}
-	if w.lat.value() < wideFactor*divideCost*time.Duration(n) {
-		return n
-	}
-	return n * BatchesInFlight(w.opts.MaxInFlight)
+	return ws.limit
+}
+
+// paced notes how long the batch of samples samples read at the last
+// batchLimit took from read to acknowledgement.
+func (w *Worker) paced(samples int, took time.Duration) {
+	w.wide.pace.record(w.wide.mode, samples, w.wide.limit, took)
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than
@@ -101,6 +111,7 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 		return w.deliver(ctx, b)
 	}
 	defer w.wide.div.release()
+	w.m.wide.Inc()
 	return w.deliverLanes(ctx, b, parts)
 }
 

@@ -1,0 +1,67 @@
+package replay
+
+import "time"
+
+// Reading modes of a worker: one batch at a time, or BatchesInFlight
+// batches' worth sent as lanes.
+const (
+	narrow = iota
+	wide
+)
+
+const (
+	// exploreEvery is how many full batches a worker reads in the mode
+	// that delivers faster before it tries the other one once.
+	exploreEvery = 16
+	// wideGain is how much faster going wide must deliver to be kept: it
+	// costs CPU (divideCost a sample), which a backend on the same
+	// machine may need more.
+	wideGain = 1.1
+)
+
+// pacer picks the reading mode of each batch by the delivery rate each
+// mode achieved on full batches, those read from a backlog: a backend far
+// away takes lanes in parallel and delivers several times faster wide; a
+// backend that is slow because it is busy (on the same few cores, say)
+// answers lanes proportionally slower, and then one batch at a time
+// leaves it the CPU that dividing would take. The worker explores the
+// other mode once every exploreEvery full batches, as either rate drifts.
+// Owned by the run goroutine.
+type pacer struct {
+	rate [2]float64 // samples/s per mode, moving average over full batches; 0: not measured
+	full int        // full batches since the last exploration
+}
+
+// choose returns the mode of the next batch; wide only when canWide (the
+// backend is slow enough for lanes to be worth trying, see batchLimit).
+func (p *pacer) choose(canWide bool) int {
+	if !canWide {
+		return narrow
+	}
+	best := narrow
+	if p.rate[wide] == 0 || p.rate[wide] > wideGain*p.rate[narrow] {
+		best = wide
+	}
+	if p.full >= exploreEvery {
+		p.full = 0
+		return 1 - best
+	}
+	return best
+}
+
+// record notes a batch of samples samples read in mode with the given
+// limit that took took from read to acknowledgement. A batch short of
+// its limit by more than a tenth came from a queue that was caught up
+// and says nothing of the mode's rate.
+func (p *pacer) record(mode, samples, limit int, took time.Duration) {
+	if samples < limit-limit/10 || took <= 0 {
+		return
+	}
+	r := float64(samples) / took.Seconds()
+	if p.rate[mode] == 0 {
+		p.rate[mode] = r
+	} else {
+		p.rate[mode] += (r - p.rate[mode]) / 4
+	}
+	p.full++
+}
