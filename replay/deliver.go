@@ -15,7 +15,7 @@ import (
 func (w *Worker) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	for ctx.Err() == nil {
-		start := w.opts.Now()
+		start, retried := w.opts.Now(), w.retried.Load()
 		b, err := w.src.NextBatch(ctx, w.batchLimit())
 		if err != nil {
 			if w.final(ctx, err) {
@@ -31,7 +31,9 @@ func (w *Worker) run(ctx context.Context, done chan struct{}) {
 			w.setLeft(b)
 			return
 		}
-		w.paced(b.Samples, w.opts.Now().Sub(start))
+		if w.retried.Load() == retried { // a retried batch's time is the backend's outage
+			w.paced(b.Samples, w.opts.Now().Sub(start))
+		}
 	}
 }
 
@@ -129,6 +131,7 @@ func (w *Worker) onDelivered(samples int) {
 
 func (w *Worker) onRetry(res Result) {
 	w.m.retries.Inc()
+	w.retried.Add(1)
 	w.report(false)
 	msg := w.redact(res.Err.Error())
 	if res.Down {

@@ -195,8 +195,8 @@ func (w *Worker) laneSenders(b *queue.Batch, n int) []*Worker {
 	for len(ws.senders) < k {
 		src := &laneSource{src: w.src}
 		ep := w.ep
-		lw, _ := NewWorker(&ep, src, w.opts) // DeadLetters is set: no error
-		lw.lat, lw.log = w.lat, w.log        // one logger: its rate limit covers every lane
+		lw, _ := NewWorker(&ep, src, w.opts)                 // DeadLetters is set: no error
+		lw.lat, lw.retried, lw.log = w.lat, w.retried, w.log // one logger: its rate limit covers every lane
 		ws.senders, ws.srcs = append(ws.senders, lw), append(ws.srcs, src)
 	}
 	for _, s := range ws.srcs {
