@@ -21,9 +21,17 @@ type group struct {
 	cumLast uint64 // cumulative samples through last
 }
 
+// groupRetain bounds the buffer a commit group keeps for the next one,
+// so a burst does not pin its memory for ever (a queue has two groups).
+const groupRetain = 1 << 20
+
 // reset empties g for reuse.
 func (g *group) reset() {
-	g.batch.Clear()
+	if g.bytes > groupRetain {
+		g.batch = wal.Batch{}
+	} else {
+		g.batch.Clear()
+	}
 	clear(g.waiters)
 	g.waiters = g.waiters[:0]
 	g.records, g.samples, g.bytes = 0, 0, 0
@@ -113,6 +121,9 @@ func (q *Queue) encodeLocked(recs []Record, nowMs int64) {
 		g.bytes += size
 		g.last, g.cumLast = q.nextIndex, q.cumNext
 		q.nextIndex++
+	}
+	if cap(q.scratch) > groupRetain {
+		q.scratch = nil
 	}
 }
 

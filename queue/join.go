@@ -43,8 +43,9 @@ type joiner struct {
 }
 
 // joinRetain bounds the block buffer kept from one batch to the next, so
-// one huge batch does not pin its memory for ever.
-const joinRetain = 16 << 20
+// one huge batch does not pin its memory for ever (a batch of a few
+// thousand samples takes tens of KiB).
+const joinRetain = 2 << 20
 
 // reset starts a new block.
 func (j *joiner) reset() {

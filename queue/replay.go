@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -178,7 +177,6 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 	}
 	j := &q.join
 	j.reset()
-	var tenant []byte
 	weight := 0
 	for i := b.First; i <= limit && (pinned || i-b.First < maxScan); i++ {
 		e, ok, err := readEnvelope(l, i)
@@ -196,12 +194,12 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 			continue
 		}
 		w := max(int(e.Samples), 1)
-		if b.Records > 0 && (!j.fits(n) || !pinned && (!bytes.Equal(e.Tenant, tenant) || weight+w > maxSamples)) {
+		if b.Records > 0 && (!j.fits(n) || !pinned && (string(e.Tenant) != b.Tenant || weight+w > maxSamples)) {
 			break
 		}
 		j.add(&e, n, header)
 		if b.Records == 0 {
-			tenant, b.Tenant = e.Tenant, string(e.Tenant)
+			b.Tenant = string(e.Tenant) // e's slices last until the next read
 		}
 		b.Records++
 		b.StartTimestamps = b.StartTimestamps || e.StartTimestamps()
