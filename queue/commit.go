@@ -137,13 +137,19 @@ func uvarintLen(n int) int {
 }
 
 // writer is the queue's commit goroutine: it writes one group at a time
-// and drains what was submitted before Close.
+// and drains what was submitted before Close. Once nothing was submitted
+// for Options.IdleRelease it frees the write side's buffers (releaseIdle).
 func (q *Queue) writer() {
 	defer q.wg.Done()
 	spare := &group{}
+	idle := time.NewTimer(q.opts.IdleRelease)
+	defer idle.Stop()
 	for {
 		select {
 		case <-q.kick:
+		case <-idle.C:
+			q.releaseIdle(spare)
+			continue
 		case <-q.stop:
 			for q.commitNext(&spare) {
 			}
@@ -154,7 +160,29 @@ func (q *Queue) writer() {
 		}
 		for q.commitNext(&spare) {
 		}
+		idle.Reset(q.opts.IdleRelease)
 	}
+}
+
+// releaseIdle frees what an idle queue's write side holds: the buffers of
+// both commit groups (the forming one only when empty), the envelope
+// scratch, and the wal's write buffer, read window and cached entry
+// positions. The next Submit and read allocate again. Called by the
+// writer goroutine, which owns spare.
+func (q *Queue) releaseIdle(spare *group) {
+	spare.batch, spare.waiters = wal.Batch{}, nil
+	q.mu.Lock()
+	if len(q.next.waiters) == 0 {
+		q.next.batch, q.next.waiters = wal.Batch{}, nil
+	}
+	q.scratch = nil
+	q.mu.Unlock()
+	q.readMu.Lock()
+	if l := q.wlog; l != nil {
+		_ = l.ClearCache() // only fails on a closed or corrupt log, which has nothing to free
+	}
+	q.readMu.Unlock()
+	q.idleReleases.Add(1)
 }
 
 // commitNext swaps out the forming group, writes it with one WriteBatch

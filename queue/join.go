@@ -55,6 +55,11 @@ func (j *joiner) reset() {
 	j.buf, j.total, j.parts = j.buf[:maxBlockHeader], 0, j.parts[:0]
 }
 
+// release frees the buffers; the next reset allocates them again.
+func (j *joiner) release() {
+	j.buf, j.parts = nil, nil
+}
+
 // maxExpansion bounds decoded bytes per stored byte of a snappy block:
 // the densest element, a 3-byte copy, yields 64 bytes.
 const maxExpansion = 22

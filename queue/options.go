@@ -49,12 +49,20 @@ type Options struct {
 	// before they are removed; removal copies the segment holding the
 	// cursor, so this bounds that write amplification. Default 4.
 	TruncateSegments int
+	// IdleRelease is how long a queue must see no Submit (its write
+	// side) or no new record (its NextBatch) before it frees the buffers
+	// it keeps for the next group or batch: commit groups, the wal's
+	// write buffer and read window, the batch join buffer. An idle queue
+	// then holds a few KiB; a busy one keeps them, so a steady or
+	// draining queue does not allocate them again. Default 5s.
+	IdleRelease time.Duration
 }
 
 const (
 	defaultSegmentBytes     = 4 << 20
 	defaultAckFlush         = time.Second
 	defaultTruncateSegments = 4
+	defaultIdleRelease      = 5 * time.Second
 )
 
 // withDefaults returns a copy of o with the defaults applied for dir.
@@ -77,6 +85,9 @@ func (o Options) withDefaults(dir string) Options {
 	}
 	if o.TruncateSegments <= 0 {
 		o.TruncateSegments = defaultTruncateSegments
+	}
+	if o.IdleRelease <= 0 {
+		o.IdleRelease = defaultIdleRelease
 	}
 	return o
 }

@@ -79,6 +79,8 @@ type Queue struct {
 	fsyncs    atomic.Uint64 // group commits since open
 	diskBytes atomic.Int64  // approximate bytes of segment files
 	retired   atomic.Bool   // brokenErr != nil, for the writer to check without mu
+	// idleReleases counts releaseIdle calls, for tests.
+	idleReleases atomic.Uint64
 
 	kick     chan struct{} // wakes the writer; capacity 1
 	appended chan struct{} // wakes NextBatch; capacity 1

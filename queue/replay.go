@@ -105,23 +105,35 @@ func (q *Queue) lingerLeft(maxSamples int, since *time.Time) time.Duration {
 }
 
 // waitAppended blocks until records are appended, wait passes (when
-// positive), ctx ends (its error) or the queue closes (ErrClosed).
+// positive), ctx ends (its error) or the queue closes (ErrClosed). An
+// unbounded wait frees the join buffer once it has lasted
+// Options.IdleRelease.
 func (q *Queue) waitAppended(ctx context.Context, wait time.Duration) error {
-	var timeout <-chan time.Time
+	var timeout, idle <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		timeout = t.C
+	} else {
+		t := time.NewTimer(q.opts.IdleRelease)
+		defer t.Stop()
+		idle = t.C
 	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-q.stop:
-		return ErrClosed
-	case <-q.appended:
-	case <-timeout:
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-q.stop:
+			return ErrClosed
+		case <-q.appended:
+		case <-timeout:
+		case <-idle:
+			q.join.release()
+			idle = nil
+			continue
+		}
+		return nil
 	}
-	return nil
 }
 
 // formBatch forms, persists and returns the next batch; ok is false when

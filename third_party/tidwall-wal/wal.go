@@ -750,7 +750,8 @@ func readJSON(edata []byte) ([]byte, error) {
 
 // ClearCache clears the segment cache.
 // This only frees internal buffers and the LRU cache and does not modify the
-// contents of the log.
+// contents of the log. With the prws patch it also frees the read window
+// and the write buffer; the tail's entry positions are kept.
 func (l *Log) ClearCache() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -760,6 +761,7 @@ func (l *Log) ClearCache() error {
 		return ErrClosed
 	}
 	l.clearCache()
+	l.wbuf = nil
 	return nil
 }
 
