@@ -10,11 +10,10 @@ import (
 // defaults to a private copy and never writes back into the caller's
 // struct.
 type Options struct {
-	// SegmentBytes is the target size of a wal segment file. Memory per
-	// queue is about 2½ times this (the tail segment's buffer of 1¼
-	// segments plus one cached segment, often a former tail). Smaller
-	// segments free disk sooner after acknowledgement; larger ones mean
-	// fewer files. Default 4 MiB.
+	// SegmentBytes is the target size of a wal segment file. It does not
+	// change the queue's memory (no segment is kept in memory, see doc.go
+	// "Disk and memory"). Smaller segments free disk sooner after
+	// acknowledgement; larger ones mean fewer files. Default 4 MiB.
 	SegmentBytes int
 	// MaxBytes is the on-disk budget of the queue. When its segment files
 	// reach it, FullPolicy decides: Submit/Append fail with ErrFull until

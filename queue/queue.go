@@ -54,7 +54,7 @@ type Queue struct {
 	writeBatch func(*wal.Log, *wal.Batch) error // replaced by fault-injection tests
 
 	// readMu serialises every use of wlog except the writer's WriteBatch
-	// (the wal's segment cache is not safe for concurrent readers). wlog
+	// (a read's NoCopy slice lives only until the wal's next read). wlog
 	// is assigned only while holding both mu and readMu, so either lock
 	// suffices to read it.
 	readMu sync.Mutex
