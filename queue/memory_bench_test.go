@@ -85,4 +85,3 @@ func liveHeap() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapInuse)
 }
-
