@@ -188,14 +188,21 @@ func (q *Queue) releaseIdle(spare *group) {
 // commitNext swaps out the forming group, writes it with one WriteBatch
 // (one fsync; the patched wal also fsyncs the directory, under its lock,
 // when the group starts a new segment file) and reports the result to
-// its waiters. It returns false when there was nothing to write.
+// its waiters. With Options.CommitCycle it first waits for its cycle and
+// writes within it. It returns false when there was nothing to write.
 func (q *Queue) commitNext(spare **group) bool {
 	q.mu.Lock()
-	g := q.next
-	if len(g.waiters) == 0 {
-		q.mu.Unlock()
+	pending := len(q.next.waiters) > 0
+	q.mu.Unlock()
+	if !pending {
 		return false
 	}
+	c := q.opts.CommitCycle
+	if c != nil {
+		c.enter() // what is submitted meanwhile joins this group
+	}
+	q.mu.Lock()
+	g := q.next
 	q.next, *spare = *spare, nil
 	l, write := q.wlog, q.writeBatch
 	q.mu.Unlock()
@@ -206,6 +213,9 @@ func (q *Queue) commitNext(spare **group) bool {
 		err = write(l, &g.batch)
 		q.m.fsync.Observe(time.Since(start).Seconds())
 		q.fsyncs.Add(1)
+	}
+	if c != nil {
+		c.leave() // before finish: a reopen after an error must not hold the cycle
 	}
 	q.finish(g, l, err)
 	g.reset()

@@ -55,6 +55,12 @@ type Options struct {
 	// then holds a few KiB; a busy one keeps them, so a steady or
 	// draining queue does not allocate them again. Default 5s.
 	IdleRelease time.Duration
+	// CommitCycle, when set, is shared with other queues so that their
+	// group commits are written and fsynced together, in cycles (see
+	// CommitCycle): fewer, larger groups when a request's records go to
+	// many queues. nil (the default): the queue commits on its own, as
+	// soon as the previous group is fsynced.
+	CommitCycle *CommitCycle
 }
 
 const (
