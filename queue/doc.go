@@ -44,7 +44,15 @@
 // Submit and Append are safe for concurrent use. Records submitted while a
 // group is being fsynced form the next group: one writer goroutine per
 // queue writes a whole group with one wal.WriteBatch (one fsync) and only
-// then reports success to every submitter. A write or fsync error fails the
+// then reports success to every submitter. Queues that share a
+// CommitCycle (Options.CommitCycle; the daemon gives all of its queues
+// one) write in cycles: a queue with a group waits until the commits in
+// progress of every queue of the cycle are over, then writes together
+// with the others that waited. A request whose series went to N queues
+// waits for all N fsyncs anyway; without the cycle each queue would
+// start its next fsync as soon as its own returned, for the few records
+// that arrived meanwhile, and the fsyncs (about 150-200 µs of CPU each on
+// a small VM) would multiply with the queues. A write or fsync error fails the
 // group (and the one forming) and retires the wal instance; a wal that saw
 // an error is never written again. The writer goroutine then reopens the
 // log from disk (repair, open, bounds: a read of the whole backlog)
