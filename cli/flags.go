@@ -44,7 +44,7 @@ func runFlags() []cli.Flag {
 		bytesFlag("max-queue-bytes", 0, "on-disk backlog per (backend, shard) queue (compressed bytes) at which --queue-full-policy applies; 0 = unlimited"),
 		&cli.StringFlag{Name: "queue-full-policy", Value: d.QueueFullPolicy, Usage: "what a queue at --max-queue-bytes does: block (answer 503) or drop-oldest (accept; drop, count and log the oldest backlog)"},
 		durationFlag("batch-linger", d.BatchLinger, 0, "how long a caught-up queue may hold back a batch short of --batch for more samples (fewer, fuller requests; a backlog is never held back); 0 = send what is there"),
-		bytesFlag("queue-segment-bytes", int64(d.SegmentBytes), "queue segment file size; a queue keeps about 2½ segments in memory"),
+		bytesFlag("queue-segment-bytes", int64(d.SegmentBytes), "queue segment file size (disk is freed a whole segment at a time); memory does not grow with it: a queue keeps no segment in memory, only buffers of up to a few MiB while busy, freed after 5s idle"),
 		&cli.Float64Flag{Name: "max-send-samples-per-second", Usage: "cap on the samples per second sent to each backend (all its shards together), so a backlog drains no faster than the backend can take; 0 = unlimited; a backend of --config.file may override it"},
 		&cli.Float64Flag{Name: "max-send-requests-per-second", Usage: "cap on the remote-write requests per second sent to each backend; 0 = unlimited; a backend of --config.file may override it"},
 		&cli.StringFlag{Name: "tenant-header", Usage: "request header carrying the tenant (e.g. X-Scope-OrgID); passed through to backends"},

@@ -48,6 +48,9 @@ type Daemon struct {
 	closed  bool                    // Shutdown began
 	orphans []string                // backend ids with queues but not configured at start
 
+	// cycle is shared by every queue: their group commits are fsynced
+	// together (queue.CommitCycle).
+	cycle   *queue.CommitCycle
 	ingest  *ingest.Handler
 	server  *http.Server
 	version string
@@ -72,7 +75,8 @@ func New(cfg config.Config, version string, log *slog.Logger) (d *Daemon, err er
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo(version))
 	d = &Daemon{cfg: cfg, tenantHeader: settings.TenantHeader, secrets: sc, reg: reg, version: version,
-		log: slog.New(redact.NewHandler(log.Handler(), sc)), all: map[string]*backendSink{}}
+		log: slog.New(redact.NewHandler(log.Handler(), sc)), all: map[string]*backendSink{},
+		cycle: queue.NewCommitCycle()}
 	opened := d // d itself is nil by the time a failed return runs the defer
 	defer func() {
 		if err != nil {

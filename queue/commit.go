@@ -21,9 +21,17 @@ type group struct {
 	cumLast uint64 // cumulative samples through last
 }
 
+// groupRetain bounds the buffer a commit group keeps for the next one,
+// so a burst does not pin its memory for ever (a queue has two groups).
+const groupRetain = 1 << 20
+
 // reset empties g for reuse.
 func (g *group) reset() {
-	g.batch.Clear()
+	if g.bytes > groupRetain {
+		g.batch = wal.Batch{}
+	} else {
+		g.batch.Clear()
+	}
 	clear(g.waiters)
 	g.waiters = g.waiters[:0]
 	g.records, g.samples, g.bytes = 0, 0, 0
@@ -114,6 +122,9 @@ func (q *Queue) encodeLocked(recs []Record, nowMs int64) {
 		g.last, g.cumLast = q.nextIndex, q.cumNext
 		q.nextIndex++
 	}
+	if cap(q.scratch) > groupRetain {
+		q.scratch = nil
+	}
 }
 
 // uvarintLen is the size of the wal's length prefix for n bytes.
@@ -126,13 +137,19 @@ func uvarintLen(n int) int {
 }
 
 // writer is the queue's commit goroutine: it writes one group at a time
-// and drains what was submitted before Close.
+// and drains what was submitted before Close. Once nothing was submitted
+// for Options.IdleRelease it frees the write side's buffers (releaseIdle).
 func (q *Queue) writer() {
 	defer q.wg.Done()
 	spare := &group{}
+	idle := time.NewTimer(q.opts.IdleRelease)
+	defer idle.Stop()
 	for {
 		select {
 		case <-q.kick:
+		case <-idle.C:
+			q.releaseIdle(spare)
+			continue
 		case <-q.stop:
 			for q.commitNext(&spare) {
 			}
@@ -143,20 +160,49 @@ func (q *Queue) writer() {
 		}
 		for q.commitNext(&spare) {
 		}
+		idle.Reset(q.opts.IdleRelease)
 	}
+}
+
+// releaseIdle frees what an idle queue's write side holds: the buffers of
+// both commit groups (the forming one only when empty), the envelope
+// scratch, and the wal's write buffer, read window and cached entry
+// positions. The next Submit and read allocate again. Called by the
+// writer goroutine, which owns spare.
+func (q *Queue) releaseIdle(spare *group) {
+	spare.batch, spare.waiters = wal.Batch{}, nil
+	q.mu.Lock()
+	if len(q.next.waiters) == 0 {
+		q.next.batch, q.next.waiters = wal.Batch{}, nil
+	}
+	q.scratch = nil
+	q.mu.Unlock()
+	q.readMu.Lock()
+	if l := q.wlog; l != nil {
+		_ = l.ClearCache() // only fails on a closed or corrupt log, which has nothing to free
+	}
+	q.readMu.Unlock()
+	q.idleReleases.Add(1)
 }
 
 // commitNext swaps out the forming group, writes it with one WriteBatch
 // (one fsync; the patched wal also fsyncs the directory, under its lock,
 // when the group starts a new segment file) and reports the result to
-// its waiters. It returns false when there was nothing to write.
+// its waiters. With Options.CommitCycle it first waits for its cycle and
+// writes within it. It returns false when there was nothing to write.
 func (q *Queue) commitNext(spare **group) bool {
 	q.mu.Lock()
-	g := q.next
-	if len(g.waiters) == 0 {
-		q.mu.Unlock()
+	pending := len(q.next.waiters) > 0
+	q.mu.Unlock()
+	if !pending {
 		return false
 	}
+	c := q.opts.CommitCycle
+	if c != nil {
+		c.enter() // what is submitted meanwhile joins this group
+	}
+	q.mu.Lock()
+	g := q.next
 	q.next, *spare = *spare, nil
 	l, write := q.wlog, q.writeBatch
 	q.mu.Unlock()
@@ -167,6 +213,9 @@ func (q *Queue) commitNext(spare **group) bool {
 		err = write(l, &g.batch)
 		q.m.fsync.Observe(time.Since(start).Seconds())
 		q.fsyncs.Add(1)
+	}
+	if c != nil {
+		c.leave() // before finish: a reopen after an error must not hold the cycle
 	}
 	q.finish(g, l, err)
 	g.reset()

@@ -1,6 +1,7 @@
 // Package queue is prws' durable FIFO: one on-disk queue per (backend,
-// shard), built on github.com/tidwall/wal (v1.2.1 with the tail-buffer
-// patch of third_party/tidwall-wal).
+// shard), built on github.com/tidwall/wal (v1.2.1 with the patches of
+// third_party/tidwall-wal: durable names, no write after a failure, no
+// segment data in memory).
 //
 // # Records
 //
@@ -43,7 +44,15 @@
 // Submit and Append are safe for concurrent use. Records submitted while a
 // group is being fsynced form the next group: one writer goroutine per
 // queue writes a whole group with one wal.WriteBatch (one fsync) and only
-// then reports success to every submitter. A write or fsync error fails the
+// then reports success to every submitter. Queues that share a
+// CommitCycle (Options.CommitCycle; the daemon gives all of its queues
+// one) write in cycles: a queue with a group waits until the commits in
+// progress of every queue of the cycle are over, then writes together
+// with the others that waited. A request whose series went to N queues
+// waits for all N fsyncs anyway; without the cycle each queue would
+// start its next fsync as soon as its own returned, for the few records
+// that arrived meanwhile, and the fsyncs (about 150-200 µs of CPU each on
+// a small VM) would multiply with the queues. A write or fsync error fails the
 // group (and the one forming) and retires the wal instance; a wal that saw
 // an error is never written again. The writer goroutine then reopens the
 // log from disk (repair, open, bounds: a read of the whole backlog)
@@ -62,7 +71,7 @@
 //	truncMu        one truncation, drop or log reopen at a time; lastTrunc
 //	curMu          the replay cursor: cur, saved, cumAcked, cursor file, budget.kept
 //	mu             the commit state: forming group, next index, durable, brokenErr, closed
-//	readMu         every use of wlog but the writer's WriteBatch (the wal's segment cache)
+//	readMu         every use of wlog but the writer's WriteBatch (the wal's read window)
 //	skipLog.mu     the corrupt-record log's rate limit; a leaf, taken alone
 //
 // mu is the submit lock: Submit holds it only to encode its records into
@@ -125,11 +134,24 @@
 // Open repairs the directory first (repair.go): a torn, zero-filled or
 // garbage tail is cut, a broken or missing older segment is padded with
 // tombstone records so indexes stay continuous. Segments wholly below the
-// cursor are removed lazily, a few at a time, never per batch. Memory per
-// queue is bounded by about 2½ segments (the wal keeps the tail segment,
-// in a buffer of 1¼ segments allocated at once, and one cached segment,
-// often a former tail with such a buffer) plus the commit group being
-// formed, whatever the backlog on disk.
+// cursor are removed lazily, a few at a time, never per batch.
+//
+// Memory per queue does not depend on the segment size or the backlog.
+// The patched wal keeps no segment's data in memory, only the positions
+// of the entries of the tail and of one segment being read (16 bytes per
+// record); it writes each group from a write buffer and serves reads from
+// a read window of 256 KiB filled with one pread at the record, so a
+// draining queue reads each window once (third_party/tidwall-wal,
+// PATCH.md). What a busy queue keeps from one group or batch to the next
+// is its two commit groups and the envelope scratch (each dropped after
+// it held more than 1 MiB, groupRetain), the wal's write buffer (kept up
+// to 1 MiB) and read window, and the batch join buffer (kept up to 2 MiB,
+// joinRetain): typically a few hundred KiB, at most about 6 MiB. A queue
+// that sees no Submit for Options.IdleRelease (5 s) frees the write
+// side's buffers, the read window and the cached positions; a NextBatch
+// that waits that long frees the join buffer. An idle queue then holds a
+// few KiB plus its two goroutines; the records of a request in a commit
+// group are held only until it is fsynced.
 //
 // # Guarantees and limits
 //

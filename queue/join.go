@@ -43,8 +43,9 @@ type joiner struct {
 }
 
 // joinRetain bounds the block buffer kept from one batch to the next, so
-// one huge batch does not pin its memory for ever.
-const joinRetain = 16 << 20
+// one huge batch does not pin its memory for ever (a batch of a few
+// thousand samples takes tens of KiB).
+const joinRetain = 2 << 20
 
 // reset starts a new block.
 func (j *joiner) reset() {
@@ -52,6 +53,11 @@ func (j *joiner) reset() {
 		j.buf = make([]byte, maxBlockHeader, 64<<10)
 	}
 	j.buf, j.total, j.parts = j.buf[:maxBlockHeader], 0, j.parts[:0]
+}
+
+// release frees the buffers; the next reset allocates them again.
+func (j *joiner) release() {
+	j.buf, j.parts = nil, nil
 }
 
 // maxExpansion bounds decoded bytes per stored byte of a snappy block:

@@ -10,11 +10,10 @@ import (
 // defaults to a private copy and never writes back into the caller's
 // struct.
 type Options struct {
-	// SegmentBytes is the target size of a wal segment file. Memory per
-	// queue is about 2½ times this (the tail segment's buffer of 1¼
-	// segments plus one cached segment, often a former tail). Smaller
-	// segments free disk sooner after acknowledgement; larger ones mean
-	// fewer files. Default 4 MiB.
+	// SegmentBytes is the target size of a wal segment file. It does not
+	// change the queue's memory (no segment is kept in memory, see doc.go
+	// "Disk and memory"). Smaller segments free disk sooner after
+	// acknowledgement; larger ones mean fewer files. Default 4 MiB.
 	SegmentBytes int
 	// MaxBytes is the on-disk budget of the queue. When its segment files
 	// reach it, FullPolicy decides: Submit/Append fail with ErrFull until
@@ -49,12 +48,26 @@ type Options struct {
 	// before they are removed; removal copies the segment holding the
 	// cursor, so this bounds that write amplification. Default 4.
 	TruncateSegments int
+	// IdleRelease is how long a queue must see no Submit (its write
+	// side) or no new record (its NextBatch) before it frees the buffers
+	// it keeps for the next group or batch: commit groups, the wal's
+	// write buffer and read window, the batch join buffer. An idle queue
+	// then holds a few KiB; a busy one keeps them, so a steady or
+	// draining queue does not allocate them again. Default 5s.
+	IdleRelease time.Duration
+	// CommitCycle, when set, is shared with other queues so that their
+	// group commits are written and fsynced together, in cycles (see
+	// CommitCycle): fewer, larger groups when a request's records go to
+	// many queues. nil (the default): the queue commits on its own, as
+	// soon as the previous group is fsynced.
+	CommitCycle *CommitCycle
 }
 
 const (
 	defaultSegmentBytes     = 4 << 20
 	defaultAckFlush         = time.Second
 	defaultTruncateSegments = 4
+	defaultIdleRelease      = 5 * time.Second
 )
 
 // withDefaults returns a copy of o with the defaults applied for dir.
@@ -77,6 +90,9 @@ func (o Options) withDefaults(dir string) Options {
 	}
 	if o.TruncateSegments <= 0 {
 		o.TruncateSegments = defaultTruncateSegments
+	}
+	if o.IdleRelease <= 0 {
+		o.IdleRelease = defaultIdleRelease
 	}
 	return o
 }

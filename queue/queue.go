@@ -54,7 +54,7 @@ type Queue struct {
 	writeBatch func(*wal.Log, *wal.Batch) error // replaced by fault-injection tests
 
 	// readMu serialises every use of wlog except the writer's WriteBatch
-	// (the wal's segment cache is not safe for concurrent readers). wlog
+	// (a read's NoCopy slice lives only until the wal's next read). wlog
 	// is assigned only while holding both mu and readMu, so either lock
 	// suffices to read it.
 	readMu sync.Mutex
@@ -79,6 +79,8 @@ type Queue struct {
 	fsyncs    atomic.Uint64 // group commits since open
 	diskBytes atomic.Int64  // approximate bytes of segment files
 	retired   atomic.Bool   // brokenErr != nil, for the writer to check without mu
+	// idleReleases counts releaseIdle calls, for tests.
+	idleReleases atomic.Uint64
 
 	kick     chan struct{} // wakes the writer; capacity 1
 	appended chan struct{} // wakes NextBatch; capacity 1

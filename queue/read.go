@@ -12,8 +12,9 @@ const maxProbe = 1024
 
 // readEnvelope reads the record at index i. ok is false when the record
 // is corrupt, a tombstone or carries another index; err is a wal error.
-// The envelope's slices alias the wal's memory (NoCopy): they stay valid
-// but must not be modified. Callers hold readMu.
+// The envelope's slices alias the wal's read window (NoCopy): they are
+// valid only until the next read of l and must not be modified. Callers
+// hold readMu.
 func readEnvelope(l *wal.Log, i uint64) (e Envelope, ok bool, err error) {
 	defer func() {
 		if r := recover(); r != nil { // defence in depth: repair keeps indexes continuous

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -106,23 +105,35 @@ func (q *Queue) lingerLeft(maxSamples int, since *time.Time) time.Duration {
 }
 
 // waitAppended blocks until records are appended, wait passes (when
-// positive), ctx ends (its error) or the queue closes (ErrClosed).
+// positive), ctx ends (its error) or the queue closes (ErrClosed). An
+// unbounded wait frees the join buffer once it has lasted
+// Options.IdleRelease.
 func (q *Queue) waitAppended(ctx context.Context, wait time.Duration) error {
-	var timeout <-chan time.Time
+	var timeout, idle <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		timeout = t.C
+	} else {
+		t := time.NewTimer(q.opts.IdleRelease)
+		defer t.Stop()
+		idle = t.C
 	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-q.stop:
-		return ErrClosed
-	case <-q.appended:
-	case <-timeout:
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-q.stop:
+			return ErrClosed
+		case <-q.appended:
+		case <-timeout:
+		case <-idle:
+			q.join.release()
+			idle = nil
+			continue
+		}
+		return nil
 	}
-	return nil
 }
 
 // formBatch forms, persists and returns the next batch; ok is false when
@@ -178,7 +189,6 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 	}
 	j := &q.join
 	j.reset()
-	var tenant []byte
 	weight := 0
 	for i := b.First; i <= limit && (pinned || i-b.First < maxScan); i++ {
 		e, ok, err := readEnvelope(l, i)
@@ -196,12 +206,12 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 			continue
 		}
 		w := max(int(e.Samples), 1)
-		if b.Records > 0 && (!j.fits(n) || !pinned && (!bytes.Equal(e.Tenant, tenant) || weight+w > maxSamples)) {
+		if b.Records > 0 && (!j.fits(n) || !pinned && (string(e.Tenant) != b.Tenant || weight+w > maxSamples)) {
 			break
 		}
 		j.add(&e, n, header)
 		if b.Records == 0 {
-			tenant, b.Tenant = e.Tenant, string(e.Tenant)
+			b.Tenant = string(e.Tenant) // e's slices last until the next read
 		}
 		b.Records++
 		b.StartTimestamps = b.StartTimestamps || e.StartTimestamps()

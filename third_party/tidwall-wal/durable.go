@@ -68,8 +68,5 @@ func (l *Log) Segments() ([]SegmentInfo, error) {
 	for i, s := range l.segments {
 		out[i] = SegmentInfo{Index: s.index, Path: s.path, Size: s.size}
 	}
-	if n := len(out); n > 0 {
-		out[n-1].Size = int64(len(l.segments[n-1].ebuf))
-	}
 	return out, nil
 }

@@ -105,6 +105,12 @@ type Options struct {
 	// behind a part of a file whose fsync failed in an earlier instance
 	// or process (prws patch, see PATCH.md). Default false.
 	NewTailOnOpen bool
+	// ReadBufferSize is the size of the read window: no segment's data
+	// is kept in memory, a Read is served from one buffer of this many
+	// bytes read from the segment file at the entry (or of the entry's
+	// size, when larger), so a sequential reader makes one pread per
+	// window (prws patch, see PATCH.md). Default 256 KiB.
+	ReadBufferSize int
 }
 
 // DefaultOptions for Open().
@@ -131,19 +137,21 @@ type Log struct {
 	lastIndex  uint64      // index of the last entry in log
 	sfile      *os.File    // tail segment file handle
 	wbatch     Batch       // reusable write batch
-	scache     tinylru.LRU // segment entries cache
+	wbuf       []byte      // one WriteBatch's entries as written; window.go
+	win        window      // read window; window.go
+	scache     tinylru.LRU // segment entry-positions cache
 	failed     error       // first write or fsync error; no write follows it
 	// dirSync fsyncs the log directory; syncDir unless a test replaces it.
 	dirSync func(dir string) error
 }
 
-// segment represents a single segment file.
+// segment represents a single segment file. Its data is never kept in
+// memory, only the positions of its entries (prws patch).
 type segment struct {
 	path  string // path of segment file
 	index uint64 // first index of segment
-	ebuf  []byte // cached entries buffer
-	epos  []bpos // cached entries positions in buffer
-	size  int64  // file size; the tail's is len(ebuf)
+	epos  []bpos // cached entries positions in the file
+	size  int64  // file size; the tail's is what was written to it
 }
 
 type bpos struct {
@@ -167,6 +175,9 @@ func Open(path string, opts *Options) (*Log, error) {
 	}
 	if opts.FilePerms == 0 {
 		opts.FilePerms = DefaultOptions.FilePerms
+	}
+	if opts.ReadBufferSize <= 0 {
+		opts.ReadBufferSize = defaultReadBufferSize
 	}
 
 	var err error
@@ -197,7 +208,6 @@ func (l *Log) pushCache(segIdx int) {
 		l.scache.SetEvicted(segIdx, l.segments[segIdx])
 	if evicted {
 		s := v.(*segment)
-		s.ebuf = nil
 		s.epos = nil
 	}
 }
@@ -239,7 +249,6 @@ func (l *Log) load() error {
 		l.segments = append(l.segments, &segment{
 			index: 1,
 			path:  filepath.Join(l.path, segmentName(1)),
-			ebuf:  make([]byte, 0, l.tailCap(0)),
 		})
 		l.firstIndex = 1
 		l.lastIndex = 0
@@ -351,6 +360,7 @@ func (l *Log) Close() error {
 			return err
 		}
 	}
+	l.clearCache()
 	if err := l.sfile.Close(); err != nil {
 		return err
 	}
@@ -401,13 +411,10 @@ func (l *Log) cycle() error {
 // returns, so the new file's name is durable before any entry written
 // into it is reported durable (prws patch).
 func (l *Log) newTail() error {
-	prev := l.segments[len(l.segments)-1]
-	prev.size = int64(len(prev.ebuf))
 	l.pushCache(len(l.segments) - 1)
 	s := &segment{
 		index: l.lastIndex + 1,
 		path:  filepath.Join(l.path, segmentName(l.lastIndex+1)),
-		ebuf:  make([]byte, 0, l.tailCap(0)),
 	}
 	var err error
 	l.sfile, err = os.OpenFile(s.path, os.O_CREATE|os.O_RDWR|os.O_TRUNC,
@@ -507,7 +514,7 @@ func (l *Log) writeBatch(b *Batch) error {
 	}
 	// load the tail segment
 	s := l.segments[len(l.segments)-1]
-	if len(s.ebuf) > l.opts.SegmentSize {
+	if s.size > int64(l.opts.SegmentSize) {
 		// tail segment has reached capacity. Close it and create a new one.
 		if err := l.cycle(); err != nil {
 			return err
@@ -515,16 +522,19 @@ func (l *Log) writeBatch(b *Batch) error {
 		s = l.segments[len(l.segments)-1]
 	}
 
-	mark := len(s.ebuf)
+	// The entries are written from l.wbuf, whose start is at byte
+	// s.size of the tail file (prws patch: the tail's data is not kept).
+	buf := l.wbuf[:0]
 	datas := b.datas
 	for i := 0; i < len(b.entries); i++ {
 		data := datas[:b.entries[i].size]
 		var epos bpos
-		s.ebuf, epos = l.appendEntry(s.ebuf, b.entries[i].index, data)
-		s.epos = append(s.epos, epos)
-		if len(s.ebuf) >= l.opts.SegmentSize {
+		base := int(s.size)
+		buf, epos = l.appendEntry(buf, b.entries[i].index, data)
+		s.epos = append(s.epos, bpos{base + epos.pos, base + epos.end})
+		if base+len(buf) >= l.opts.SegmentSize {
 			// segment has reached capacity, cycle now
-			if _, err := l.sfile.Write(s.ebuf[mark:]); err != nil {
+			if err := l.writeTail(s, buf); err != nil {
 				return err
 			}
 			l.lastIndex = b.entries[i].index
@@ -532,15 +542,20 @@ func (l *Log) writeBatch(b *Batch) error {
 				return err
 			}
 			s = l.segments[len(l.segments)-1]
-			mark = 0
+			buf = buf[:0]
 		}
 		datas = datas[b.entries[i].size:]
 	}
-	if len(s.ebuf)-mark > 0 {
-		if _, err := l.sfile.Write(s.ebuf[mark:]); err != nil {
+	if len(buf) > 0 {
+		if err := l.writeTail(s, buf); err != nil {
 			return err
 		}
 		l.lastIndex = b.entries[len(b.entries)-1].index
+	}
+	if cap(buf) <= writeRetain {
+		l.wbuf = buf[:0]
+	} else {
+		l.wbuf = nil
 	}
 	if !l.opts.NoSync {
 		if err := l.sfile.Sync(); err != nil {
@@ -549,6 +564,13 @@ func (l *Log) writeBatch(b *Batch) error {
 	}
 	b.Clear()
 	return nil
+}
+
+// writeTail appends buf to the tail segment s's file.
+func (l *Log) writeTail(s *segment, buf []byte) error {
+	n, err := l.sfile.Write(buf)
+	s.size += int64(n)
+	return err
 }
 
 // FirstIndex returns the index of the first entry in the log.
@@ -599,39 +621,6 @@ func (l *Log) findSegment(index uint64) int {
 		}
 	}
 	return i - 1
-}
-
-func (l *Log) loadSegmentEntries(s *segment) error {
-	var data []byte
-	var err error
-	if s == l.segments[len(l.segments)-1] {
-		data, err = readFileCap(s.path, l.tailCap)
-	} else {
-		data, err = ioutil.ReadFile(s.path)
-	}
-	if err != nil {
-		return err
-	}
-	ebuf := data
-	var epos []bpos
-	var pos int
-	for exidx := s.index; len(data) > 0; exidx++ {
-		var n int
-		if l.opts.LogFormat == JSON {
-			n, err = loadNextJSONEntry(data)
-		} else {
-			n, err = loadNextBinaryEntry(data)
-		}
-		if err != nil {
-			return err
-		}
-		data = data[n:]
-		epos = append(epos, bpos{pos, pos + n})
-		pos += n
-	}
-	s.ebuf = ebuf
-	s.epos = epos
-	return nil
 }
 
 func loadNextJSONEntry(data []byte) (n int, err error) {
@@ -695,9 +684,14 @@ func (l *Log) loadSegment(index uint64) (*segment, error) {
 }
 
 // Read an entry from the log. Returns a byte slice containing the data entry.
+//
+// With NoCopy the returned slice aliases the Log's read window (prws
+// patch): it is valid only until the next call on the Log, and must not
+// be modified. Reads move the window, so Read takes the Log's lock for
+// writing.
 func (l *Log) Read(index uint64) (data []byte, err error) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.corrupt {
 		return nil, ErrCorrupt
 	} else if l.closed {
@@ -711,7 +705,10 @@ func (l *Log) Read(index uint64) (data []byte, err error) {
 		return nil, err
 	}
 	epos := s.epos[index-s.index]
-	edata := s.ebuf[epos.pos:epos.end]
+	edata, err := l.span(s, int64(epos.pos), int64(epos.end))
+	if err != nil {
+		return nil, err
+	}
 	if l.opts.LogFormat == JSON {
 		return readJSON(edata)
 	}
@@ -753,7 +750,8 @@ func readJSON(edata []byte) ([]byte, error) {
 
 // ClearCache clears the segment cache.
 // This only frees internal buffers and the LRU cache and does not modify the
-// contents of the log.
+// contents of the log. With the prws patch it also frees the read window
+// and the write buffer; the tail's entry positions are kept.
 func (l *Log) ClearCache() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -763,23 +761,24 @@ func (l *Log) ClearCache() error {
 		return ErrClosed
 	}
 	l.clearCache()
+	l.wbuf = nil
 	return nil
 }
 
 func (l *Log) clearCache() {
 	l.scache.Range(func(_, v interface{}) bool {
 		s := v.(*segment)
-		s.ebuf = nil
 		s.epos = nil
 		return true
 	})
 	l.scache = tinylru.LRU{}
 	l.scache.Resize(l.opts.SegmentCacheSize)
+	l.win.drop()
 }
 
 // atomicWrite performs an temp write + rename to ensure the file writing is
 // and atomic operation. One os.WriteFile alone is not good enough.
-func (l *Log) atomicWrite(name string, data []byte) error {
+func (l *Log) atomicWrite(name string, data io.Reader) error {
 	// Create a TEMP file
 	tempName := name + ".TEMP"
 	defer os.RemoveAll(tempName)
@@ -790,7 +789,7 @@ func (l *Log) atomicWrite(name string, data []byte) error {
 			return err
 		}
 		defer f.Close()
-		if _, err := f.Write(data); err != nil {
+		if _, err := io.Copy(f, data); err != nil {
 			return err
 		}
 		if err := f.Sync(); err != nil {
@@ -841,24 +840,22 @@ func (l *Log) truncateFront(index uint64) (err error) {
 	}
 	var segIdx int
 	var s *segment
-	var ebuf []byte
+	var from, to int64 // the bytes of s that are kept
 	if index == l.lastIndex+1 {
 		// Truncate all entries, only care about the last segment
 		segIdx = len(l.segments) - 1
 		s = l.segments[segIdx]
-		ebuf = nil
 	} else {
 		segIdx = l.findSegment(index)
 		s, err = l.loadSegment(index)
 		if err != nil {
 			return err
 		}
-		epos := s.epos[index-s.index:]
-		ebuf = s.ebuf[epos[0].pos:]
+		from, to = int64(s.epos[index-s.index].pos), s.size
 	}
 	// Create a START file contains the truncated segment.
 	startName := filepath.Join(l.path, segmentName(index)+".START")
-	if err = l.atomicWrite(startName, ebuf); err != nil {
+	if err = l.atomicWriteSection(startName, s, from, to); err != nil {
 		return fmt.Errorf("failed to create start segment: %w", err)
 	}
 	// The log was truncated but still needs some file cleanup. Any errors
@@ -874,6 +871,9 @@ func (l *Log) truncateFront(index uint64) (err error) {
 			l.corrupt = true
 		}
 	}()
+	// Forget the positions and the read window of the old files.
+	l.clearCache()
+	s.epos = nil
 	if segIdx == len(l.segments)-1 {
 		// Close the tail segment file
 		if err = l.sfile.Close(); err != nil {
@@ -903,7 +903,7 @@ func (l *Log) truncateFront(index uint64) (err error) {
 		if n, err = l.sfile.Seek(0, 2); err != nil {
 			return err
 		}
-		if n != int64(len(ebuf)) {
+		if n != to-from {
 			err = errors.New("invalid seek")
 			return err
 		}
@@ -912,10 +912,9 @@ func (l *Log) truncateFront(index uint64) (err error) {
 			return err
 		}
 	}
-	s.size = int64(len(ebuf))
+	s.size = to - from
 	l.segments = append([]*segment{}, l.segments[segIdx:]...)
 	l.firstIndex = index
-	l.clearCache()
 	// The removals and the rename are durable before the next entry
 	// written into the renamed tail is reported durable (prws patch).
 	return l.dirSync(l.path)
@@ -954,24 +953,22 @@ func (l *Log) truncateBack(index uint64) (err error) {
 	}
 	var segIdx int
 	var s *segment
-	var ebuf []byte
+	var end int64 // the bytes of s that are kept
 	if index == l.firstIndex-1 {
 		// Truncate all entries, only care about the first segment
 		segIdx = 0
 		s = l.segments[segIdx]
-		ebuf = nil
 	} else {
 		segIdx = l.findSegment(index)
 		s, err = l.loadSegment(index)
 		if err != nil {
 			return err
 		}
-		epos := s.epos[:index-s.index+1]
-		ebuf = s.ebuf[:epos[len(epos)-1].end]
+		end = int64(s.epos[index-s.index].end)
 	}
 	// Create an END file contains the truncated segment.
 	endName := filepath.Join(l.path, segmentName(s.index)+".END")
-	if err = l.atomicWrite(endName, ebuf); err != nil {
+	if err = l.atomicWriteSection(endName, s, 0, end); err != nil {
 		return fmt.Errorf("failed to create end segment: %w", err)
 	}
 	// The log was truncated but still needs some file cleanup. Any errors
@@ -988,6 +985,9 @@ func (l *Log) truncateBack(index uint64) (err error) {
 		}
 	}()
 
+	// Forget the positions and the read window of the old files.
+	l.clearCache()
+	s.epos = nil
 	// Close the tail segment file
 	if err = l.sfile.Close(); err != nil {
 		return err
@@ -1013,15 +1013,14 @@ func (l *Log) truncateBack(index uint64) (err error) {
 	if err != nil {
 		return err
 	}
-	if n != int64(len(ebuf)) {
+	if n != end {
 		err = errors.New("invalid seek")
 		return err
 	}
 	s.path = newName
-	s.size = int64(len(ebuf))
+	s.size = end
 	l.segments = append([]*segment{}, l.segments[:segIdx+1]...)
 	l.lastIndex = index
-	l.clearCache()
 	if err = l.loadSegmentEntries(s); err != nil {
 		return err
 	}
@@ -1054,32 +1053,4 @@ func (l *Log) IsEmpty() (bool, error) {
 	}
 	return (l.firstIndex == 0 && l.lastIndex == 0) ||
 		l.firstIndex > l.lastIndex, nil
-}
-
-// tailCap is the capacity given to the buffer of a tail segment holding
-// size bytes: room for the segment to fill up without growing.
-func (l *Log) tailCap(size int) int {
-	if c := l.opts.SegmentSize + l.opts.SegmentSize/4; c > size {
-		return c
-	}
-	return size
-}
-
-// readFileCap reads the file at path into a buffer of capacity
-// capFor(file size).
-func readFileCap(path string, capFor func(int) int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	data := make([]byte, fi.Size(), capFor(int(fi.Size())))
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, err
-	}
-	return data, nil
 }
