@@ -31,9 +31,11 @@ func (w *Worker) run(ctx context.Context, done chan struct{}) {
 			w.setLeft(b)
 			return
 		}
-		if w.retried.Load() == retried { // a retried batch's time is the backend's outage
-			w.paced(b.Samples, w.opts.Now().Sub(start))
+		took := w.opts.Now().Sub(start)
+		if w.retried.Load() != retried {
+			took = 0 // a retried batch's time is the backend's outage, not its rate
 		}
+		w.paced(b.Samples, took)
 	}
 }
 

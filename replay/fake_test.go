@@ -31,7 +31,8 @@ type fakeSource struct {
 	pending []queue.Batch
 	read    int // index in pending of the next batch to hand out
 	acked   []queue.Batch
-	maxSeen int
+	maxSeen int   // maxSamples of the last NextBatch
+	limits  []int // maxSamples of every NextBatch, in order
 	ackErrs []error       // returned by the next Acks, in order
 	nextErr error         // returned by NextBatch once the batches are exhausted
 	split   queue.Split   // of the batch in flight, as SetSplit recorded it
@@ -47,6 +48,7 @@ func newFakeSource(batches ...queue.Batch) *fakeSource {
 func (f *fakeSource) NextBatch(ctx context.Context, maxSamples int) (queue.Batch, error) {
 	f.mu.Lock()
 	f.maxSeen = maxSamples
+	f.limits = append(f.limits, maxSamples)
 	if f.read < len(f.pending) {
 		b := f.pending[f.read]
 		if f.read == 0 {

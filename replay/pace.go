@@ -28,14 +28,17 @@ const (
 // other mode once every exploreEvery full batches, as either rate drifts.
 // Owned by the run goroutine.
 type pacer struct {
-	rate [2]float64 // samples/s per mode, moving average over full batches; 0: not measured
-	full int        // full batches since the last exploration
+	rate    [2]float64 // samples/s per mode, moving average over full batches; 0: not measured
+	full    int        // full batches since the last exploration
+	backlog bool       // the last batch found more than one batch's worth waiting
 }
 
-// choose returns the mode of the next batch; wide only when canWide (the
-// backend is slow enough for lanes to be worth trying, see batchLimit).
+// choose returns the mode of the next batch: wide only when canWide (the
+// backend is slow enough for lanes to be worth trying, see batchLimit)
+// and the last batch found a backlog. A queue that keeps up with one
+// batch at a time has nothing to gain from lanes but their CPU.
 func (p *pacer) choose(canWide bool) int {
-	if !canWide {
+	if !canWide || !p.backlog {
 		return narrow
 	}
 	best := narrow
@@ -50,11 +53,15 @@ func (p *pacer) choose(canWide bool) int {
 }
 
 // record notes a batch of samples samples read in mode with the given
-// limit that took took from read to acknowledgement. A batch short of
-// its limit by more than a tenth came from a queue that was caught up
-// and says nothing of the mode's rate.
-func (p *pacer) record(mode, samples, limit int, took time.Duration) {
-	if samples < limit-limit/10 || took <= 0 {
+// limit that took took from read to acknowledgement; batch is the
+// samples of one request. A batch short of its limit by more than a
+// tenth came from a queue that was caught up and says nothing of the
+// mode's rate; a backlog is a full batch, or a wide one of more than one
+// request's worth.
+func (p *pacer) record(mode, samples, limit, batch int, took time.Duration) {
+	full := samples >= limit-limit/10
+	p.backlog = full || mode == wide && samples > batch
+	if !full || took <= 0 {
 		return
 	}
 	r := float64(samples) / took.Seconds()

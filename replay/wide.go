@@ -84,7 +84,7 @@ func (w *Worker) batchLimit() int {
 // paced notes how long the batch of samples samples read at the last
 // batchLimit took from read to acknowledgement.
 func (w *Worker) paced(samples int, took time.Duration) {
-	w.wide.pace.record(w.wide.mode, samples, w.wide.limit, took)
+	w.wide.pace.record(w.wide.mode, samples, w.wide.limit, w.opts.BatchSamples, took)
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than
