@@ -102,13 +102,16 @@
 // per round trip, which caps it far below what a distant or loaded
 // backend can take. So with Options.MaxInFlight above 1 (the daemon's
 // --remote_write_max_in_flight, default 4), once the backend's answers
-// take wideFactor (4) times as long as dividing a batch costs (about
-// divideCost, 0.2 µs, a sample), the worker may ask its Source for up to
+// take, even the fastest of the last 64 to 128 (minRTT), wideFactor (10)
+// times as long as dividing a batch costs (about divideCost, 0.2 µs, a
+// sample: 10 ms for 5000 samples), the worker may ask its Source for up to
 // BatchesInFlight(MaxInFlight) batches' worth of samples at once (wide.go);
-// it keeps doing so while that delivers at least wideGain (10 %) faster
-// than one batch at a time, measured on full batches and tried again every
-// exploreEvery (16) full batches (pace.go), so a backend slow because it
-// is busy on the same cores is left the CPU dividing would take.
+// it does so only while more than a batch is waiting, and keeps doing so
+// while that delivers at least wideGain (50 %) faster than one batch at a
+// time, measured on full batches and tried again every exploreEvery (64)
+// full batches (pace.go). A backend slow because it is busy on the same
+// cores answers some requests fast (so its minRTT stays low) and no
+// faster with lanes, and is left the CPU dividing would take.
 // A batch holding more than BatchSamples samples is divided into lanes
 // (lanes.go): a series goes to the lane of the xxhash of its label
 // fields, so the lanes hold disjoint series, about BatchSamples samples

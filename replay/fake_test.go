@@ -31,8 +31,8 @@ type fakeSource struct {
 	pending []queue.Batch
 	read    int // index in pending of the next batch to hand out
 	acked   []queue.Batch
-	maxSeen int   // maxSamples of the last NextBatch
-	limits  []int // maxSamples of every NextBatch, in order
+	maxSeen int           // maxSamples of the last NextBatch
+	limits  []int         // maxSamples of every NextBatch, in order
 	ackErrs []error       // returned by the next Acks, in order
 	nextErr error         // returned by NextBatch once the batches are exhausted
 	split   queue.Split   // of the batch in flight, as SetSplit recorded it

@@ -12,11 +12,11 @@ const (
 const (
 	// exploreEvery is how many full batches a worker reads in the mode
 	// that delivers faster before it tries the other one once.
-	exploreEvery = 16
+	exploreEvery = 64
 	// wideGain is how much faster going wide must deliver to be kept: it
 	// costs CPU (divideCost a sample), which a backend on the same
 	// machine may need more.
-	wideGain = 1.1
+	wideGain = 1.5
 )
 
 // pacer picks the reading mode of each batch by the delivery rate each

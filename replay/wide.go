@@ -10,9 +10,10 @@ import (
 )
 
 // A backend far away, or slow to answer, caps a worker that keeps one
-// request in flight at --batch samples per round trip. So when the
-// backend's answers take wideFactor times as long as dividing a batch
-// into lanes takes (lanes.go, about divideCost a sample), and going wide
+// request in flight at --batch samples per round trip. So when even the
+// backend's fastest recent answer took wideFactor times as long as
+// dividing a batch into lanes takes (lanes.go, about divideCost a
+// sample: 10 ms for 5000 samples), and going wide
 // delivers faster (pace.go), the worker reads up to lanesPerSender ×
 // MaxInFlight batches' worth of samples at once and, when that much is
 // waiting, divides it into lanes of disjoint series, about a batch each,
@@ -21,7 +22,7 @@ import (
 // batch is read only when every lane of this one is settled, so every
 // series stays in order.
 const (
-	wideFactor     = 4
+	wideFactor     = 10
 	lanesPerSender = 2
 	// divideCost is what dividing a batch costs per sample (decompress,
 	// hash the labels, copy, compress; BenchmarkLaneDivide measures it at
@@ -69,8 +70,8 @@ func (ws *wideState) drop() {
 
 // batchLimit is the most samples the next batch may hold: enough for
 // lanesPerSender lanes per sender when the pacer goes wide, which it may
-// once the backend's answers take wideFactor times what dividing a batch
-// costs, else one batch.
+// once even the backend's fastest recent answer (minRTT) took wideFactor
+// times what dividing a batch costs, else one batch.
 func (w *Worker) batchLimit() int {
 	ws, n := &w.wide, w.opts.BatchSamples
 	canWide := w.opts.MaxInFlight > 1 && w.lat.value() >= wideFactor*divideCost*time.Duration(n)
@@ -226,26 +227,42 @@ func (s *laneSource) SetSplit(_ queue.Batch, sp queue.Split) error {
 	return s.src.SetSplit(s.batch, sp)
 }
 
-// ewmaDuration is an exponentially weighted moving average of durations,
-// safe for concurrent use.
-type ewmaDuration struct {
-	mu  sync.Mutex
-	avg time.Duration
-	n   int
+// minRTT is the shortest round trip among the last minWindow to
+// 2·minWindow requests, safe for concurrent use. The shortest, not the
+// average: a backend far away never answers faster than the distance
+// allows, while one on the same busy cores answers fast whenever it gets
+// the CPU, so busy spells do not make it look far.
+type minRTT struct {
+	mu        sync.Mutex // guards every field
+	prev, cur time.Duration
+	n         int // observations in cur
 }
 
-// observe adds d; the first observations weigh more, so the average
-// settles within a few.
-func (e *ewmaDuration) observe(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.n = min(e.n+1, 8)
-	e.avg += (d - e.avg) / time.Duration(e.n)
+// minWindow is how many requests a minRTT window spans.
+const minWindow = 64
+
+// observe adds the round trip d.
+func (m *minRTT) observe(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n == 0 || d < m.cur {
+		m.cur = d
+	}
+	if m.n++; m.n == minWindow {
+		m.prev, m.n = m.cur, 0
+	}
 }
 
-// value returns the average, zero before the first observation.
-func (e *ewmaDuration) value() time.Duration {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.avg
+// value returns the shortest round trip of the last window and the one
+// being filled; zero before the first observation.
+func (m *minRTT) value() time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.prev == 0:
+		return m.cur
+	case m.n == 0:
+		return m.prev
+	}
+	return min(m.prev, m.cur)
 }

@@ -33,7 +33,7 @@ type Worker struct {
 	partV1 []byte   // snappy buffer of a part's 1.0 encoding
 	wide   wideState
 
-	lat     *ewmaDuration // round trip of the requests; shared with the lane workers
+	lat     *minRTT       // round trips of the requests; shared with the lane workers
 	retried *atomic.Int64 // failed attempts so far; shared with the lane workers
 
 	mu      sync.Mutex // guards cancel, done, stopped, left
@@ -58,7 +58,7 @@ func NewWorker(ep *Endpoint, src Source, opts Options) (*Worker, error) {
 		ep: e, ownClient: own, src: src, opts: o,
 		m:   o.Metrics.forShard(e.Name, o.Shard),
 		log: o.Logger.With("backend", e.Name, "shard", o.Shard),
-		bo:  o.backoff(), lat: &ewmaDuration{}, retried: &atomic.Int64{},
+		bo:  o.backoff(), lat: &minRTT{}, retried: &atomic.Int64{},
 	}
 	if own {
 		// Room for every lane's connection to stay open between batches.
