@@ -25,6 +25,11 @@ type Batch struct {
 	// timestamp fields (FlagStart, see KindSeriesST): a 1.0 backend must
 	// be sent the batch without them.
 	StartTimestamps bool
+	// More is set when a durable record was left for the next batch
+	// because this one was full (maxSamples, the largest block, another
+	// tenant): the queue has a backlog beyond the batch. A batch resent
+	// with its bounds fixed (after a restart) does not say.
+	More bool
 	// Split is the sub-batch that was in flight when the batch was last
 	// handed out, as recorded with SetSplit; zero for a new batch or one
 	// whose split was never recorded.
@@ -207,6 +212,7 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 		}
 		w := max(int(e.Samples), 1)
 		if b.Records > 0 && (!j.fits(n) || !pinned && (string(e.Tenant) != b.Tenant || weight+w > maxSamples)) {
+			b.More = true
 			break
 		}
 		j.add(&e, n, header)

@@ -35,7 +35,7 @@ func (w *Worker) run(ctx context.Context, done chan struct{}) {
 		if w.retried.Load() != retried {
 			took = 0 // a retried batch's time is the backend's outage, not its rate
 		}
-		w.paced(b.Samples, took)
+		w.paced(&b, took)
 	}
 }
 

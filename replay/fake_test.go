@@ -55,6 +55,7 @@ func (f *fakeSource) NextBatch(ctx context.Context, maxSamples int) (queue.Batch
 			b.Split = f.split
 		}
 		f.read++
+		b.More = f.read < len(f.pending) // a real queue says so when it cut the batch
 		f.mu.Unlock()
 		b.Snappy = bytes.Clone(b.Snappy)
 		return b, nil

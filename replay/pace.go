@@ -52,16 +52,14 @@ func (p *pacer) choose(canWide bool) int {
 	return best
 }
 
-// record notes a batch of samples samples read in mode with the given
-// limit that took took from read to acknowledgement; batch is the
-// samples of one request. A batch short of its limit by more than a
-// tenth came from a queue that was caught up and says nothing of the
-// mode's rate; a backlog is a full batch, or a wide one of more than one
-// request's worth.
-func (p *pacer) record(mode, samples, limit, batch int, took time.Duration) {
-	full := samples >= limit-limit/10
-	p.backlog = full || mode == wide && samples > batch
-	if !full || took <= 0 {
+// record notes a batch of samples samples read in mode that took took
+// from read to acknowledgement; more is queue.Batch.More, set when the
+// batch was cut at its limit with records waiting behind it. Only such
+// a batch says anything of the mode's rate: a shorter one came from a
+// queue that was caught up, and its time was spent waiting for data.
+func (p *pacer) record(mode, samples int, more bool, took time.Duration) {
+	p.backlog = more
+	if !more || took <= 0 || samples == 0 {
 		return
 	}
 	r := float64(samples) / took.Seconds()

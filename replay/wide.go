@@ -51,7 +51,6 @@ type wideState struct {
 	res     []Result
 	pace    pacer
 	mode    int // of the batch in flight
-	limit   int // of the batch in flight
 }
 
 // drop frees what going wide holds, once the worker is back to one batch
@@ -75,17 +74,22 @@ func (ws *wideState) drop() {
 func (w *Worker) batchLimit() int {
 	ws, n := &w.wide, w.opts.BatchSamples
 	canWide := w.opts.MaxInFlight > 1 && w.lat.value() >= wideFactor*divideCost*time.Duration(n)
-	ws.mode, ws.limit = ws.pace.choose(canWide), n
-	if ws.mode == wide {
-		ws.limit = n * BatchesInFlight(w.opts.MaxInFlight)
+	mode := ws.pace.choose(canWide)
+	if mode != ws.mode {
+		w.log.Debug("reading mode changed", "lanes", mode == wide, "backend_min_rtt", w.lat.value(),
+			"rate_one_batch", ws.pace.rate[narrow], "rate_lanes", ws.pace.rate[wide])
 	}
-	return ws.limit
+	ws.mode = mode
+	if mode == wide {
+		return n * BatchesInFlight(w.opts.MaxInFlight)
+	}
+	return n
 }
 
-// paced notes how long the batch of samples samples read at the last
-// batchLimit took from read to acknowledgement.
-func (w *Worker) paced(samples int, took time.Duration) {
-	w.wide.pace.record(w.wide.mode, samples, w.wide.limit, w.opts.BatchSamples, took)
+// paced notes how long batch b, read at the last batchLimit, took from
+// read to acknowledgement.
+func (w *Worker) paced(b *queue.Batch, took time.Duration) {
+	w.wide.pace.record(w.wide.mode, b.Samples, b.More, took)
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than
