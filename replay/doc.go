@@ -110,8 +110,10 @@
 // while that delivers at least wideGain (50 %) faster than one batch at a
 // time, measured on full batches and tried again every exploreEvery (64)
 // full batches (pace.go). A backend slow because it is busy on the same
-// cores answers some requests fast (so its minRTT stays low) and no
-// faster with lanes, and is left the CPU dividing would take.
+// cores usually answers some requests fast (so its minRTT stays low) or
+// no faster with lanes, and is left the CPU dividing would take; when
+// the host's cores are saturated it may not, and lanes then cost ingest
+// CPU (MaxInFlight 1 turns them off).
 // A batch holding more than BatchSamples samples is divided into lanes
 // (lanes.go): a series goes to the lane of the xxhash of its label
 // fields, so the lanes hold disjoint series, about BatchSamples samples
