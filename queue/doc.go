@@ -120,7 +120,8 @@
 // (the format of earlier releases) whenever no split is in flight and
 // version 2, with the split, while one is, and version 3 while the split
 // of one lane of a batch sent as several lanes is (Split.Lane, Lanes);
-// all are read, so an existing queue drains unchanged after an upgrade. Delivery is at-least-once.
+// all are read, so an existing queue drains unchanged after an upgrade.
+// Delivery is at-least-once.
 //
 // # Disk and memory
 //

@@ -267,18 +267,28 @@ func (q *Queue) startInflight(b *Batch) error {
 func (q *Queue) Ack(b Batch) error {
 	q.curMu.Lock()
 	defer q.curMu.Unlock()
+	if err := q.inflightLocked(b, "ack"); err != nil {
+		return err
+	}
+	q.cur = cursorState{acked: b.Last}
+	q.cumAcked = b.cumLast
+	signal(q.acked)
+	return nil
+}
+
+// inflightLocked returns ErrClosed after Close, an error wrapping
+// ErrAckMismatch (naming what, the caller's operation) when b is not the
+// batch in flight, else nil. Callers hold curMu.
+func (q *Queue) inflightLocked(b Batch, what string) error {
 	select {
 	case <-q.stop:
 		return ErrClosed
 	default:
 	}
 	if !q.cur.inflight() || b.First != q.cur.first || b.Last != q.cur.last {
-		return fmt.Errorf("queue %s: %w: ack %d..%d, in flight %d..%d",
-			q.opts.Name, ErrAckMismatch, b.First, b.Last, q.cur.first, q.cur.last)
+		return fmt.Errorf("queue %s: %w: %s %d..%d, in flight %d..%d",
+			q.opts.Name, ErrAckMismatch, what, b.First, b.Last, q.cur.first, q.cur.last)
 	}
-	q.cur = cursorState{acked: b.Last}
-	q.cumAcked = b.cumLast
-	signal(q.acked)
 	return nil
 }
 

@@ -39,14 +39,8 @@ func (s Split) IsZero() bool { return s == Split{} }
 func (q *Queue) SetSplit(b Batch, s Split) error {
 	q.curMu.Lock()
 	defer q.curMu.Unlock()
-	select {
-	case <-q.stop:
-		return ErrClosed
-	default:
-	}
-	if !q.cur.inflight() || b.First != q.cur.first || b.Last != q.cur.last {
-		return fmt.Errorf("queue %s: %w: split of %d..%d, in flight %d..%d",
-			q.opts.Name, ErrAckMismatch, b.First, b.Last, q.cur.first, q.cur.last)
+	if err := q.inflightLocked(b, "split of"); err != nil {
+		return err
 	}
 	q.cur.split = s
 	if err := q.persistLocked(); err != nil {
