@@ -30,6 +30,10 @@ type Batch struct {
 	// tenant): the queue has a backlog beyond the batch. A batch resent
 	// with its bounds fixed (after a restart) does not say.
 	More bool
+	// Waiting is how many samples were durable past the batch when it
+	// was read: the backlog behind it, from the cumulative counters
+	// (records skipped later as corrupt included).
+	Waiting uint64
 	// Split is the sub-batch that was in flight when the batch was last
 	// handed out, as recorded with SetSplit; zero for a new batch or one
 	// whose split was never recorded.
@@ -149,7 +153,7 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 		cur := q.cur
 		q.curMu.Unlock()
 		q.mu.Lock()
-		durable := q.durable
+		durable, cumDurable := q.durable, q.cumDurable
 		q.mu.Unlock()
 
 		pinned := cur.inflight() && cur.last <= durable
@@ -175,6 +179,7 @@ func (q *Queue) formBatch(maxSamples int) (b Batch, ok bool, err error) {
 		if err := q.startInflight(&b); err != nil {
 			return Batch{}, false, err
 		}
+		b.Waiting = cumDurable - min(b.cumLast, cumDurable)
 		q.maybeTruncateEvery(truncateEvery)
 		return b, true, nil
 	}

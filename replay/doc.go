@@ -106,14 +106,18 @@
 // times as long as dividing a batch costs (about divideCost, 0.2 µs, a
 // sample: 10 ms for 5000 samples), the worker may ask its Source for up to
 // BatchesInFlight(MaxInFlight) batches' worth of samples at once (wide.go);
-// it does so only while more than a batch is waiting, and keeps doing so
-// while that delivers at least wideGain (50 %) faster than one batch at a
-// time, measured on full batches and tried again every exploreEvery (64)
-// full batches (pace.go). A backend slow because it is busy on the same
-// cores usually answers some requests fast (so its minRTT stays low) or
-// no faster with lanes, and is left the CPU dividing would take; when
-// the host's cores are saturated it may not, and lanes then cost ingest
-// CPU (MaxInFlight 1 turns them off).
+// it starts once a whole wide read's worth is waiting behind a batch
+// (queue.Batch.Waiting), goes on while anything is waiting behind a wide
+// read, and keeps doing so only while that delivers at least wideGain
+// (50 %) faster than one batch at a time, measured on full batches and
+// tried again every exploreEvery (64) full batches (pace.go). So a queue
+// that keeps up one batch at a time, its batches full only because each
+// round trip gathers the next, stays narrow. A backend slow because it
+// is busy on the same cores usually answers some requests fast (so its
+// minRTT stays low) or no faster with lanes, and is left the CPU dividing
+// would take; when the host's cores are saturated and the queues fall
+// behind, lanes may come on and cost ingest CPU (MaxInFlight 1 turns
+// them off).
 // A batch holding more than BatchSamples samples is divided into lanes
 // (lanes.go): a series goes to the lane of the xxhash of its label
 // fields, so the lanes hold disjoint series, about BatchSamples samples

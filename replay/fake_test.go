@@ -56,6 +56,10 @@ func (f *fakeSource) NextBatch(ctx context.Context, maxSamples int) (queue.Batch
 		}
 		f.read++
 		b.More = f.read < len(f.pending) // a real queue says so when it cut the batch
+		b.Waiting = 0
+		for _, rest := range f.pending[f.read:] {
+			b.Waiting += uint64(rest.Samples)
+		}
 		f.mu.Unlock()
 		b.Snappy = bytes.Clone(b.Snappy)
 		return b, nil

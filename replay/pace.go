@@ -30,13 +30,13 @@ const (
 type pacer struct {
 	rate    [2]float64 // samples/s per mode, moving average over full batches; 0: not measured
 	full    int        // full batches since the last exploration
-	backlog bool       // the last batch found more than one batch's worth waiting
+	backlog bool       // the last batch found a backlog worth going wide for
 }
 
 // choose returns the mode of the next batch: wide only when canWide (the
 // backend is slow enough for lanes to be worth trying, see batchLimit)
-// and the last batch found a backlog. A queue that keeps up with one
-// batch at a time has nothing to gain from lanes but their CPU.
+// and the last batch found a backlog (see record). A queue that keeps up
+// with one batch at a time has nothing to gain from lanes but their CPU.
 func (p *pacer) choose(canWide bool) int {
 	if !canWide || !p.backlog {
 		return narrow
@@ -53,13 +53,18 @@ func (p *pacer) choose(canWide bool) int {
 }
 
 // record notes a batch of samples samples read in mode that took took
-// from read to acknowledgement; more is queue.Batch.More, set when the
-// batch was cut at its limit with records waiting behind it. Only such
-// a batch says anything of the mode's rate: a shorter one came from a
-// queue that was caught up, and its time was spent waiting for data.
-func (p *pacer) record(mode, samples int, more bool, took time.Duration) {
-	p.backlog = more
-	if !more || took <= 0 || samples == 0 {
+// from read to acknowledgement. full is queue.Batch.More, set when the
+// batch was cut at its limit with records waiting behind it: only such a
+// batch says anything of the mode's rate, as a shorter one came from a
+// queue that was caught up and its time was spent waiting for data.
+// backlog says the queue is behind enough to go wide (Worker.paced): a
+// whole wide read waiting behind a batch read narrow, anything waiting
+// behind one read wide. So a queue that keeps up one batch at a time,
+// its batches full only because each round trip gathers the next, stays
+// narrow, and one that fell behind goes wide until it caught up.
+func (p *pacer) record(mode, samples int, full, backlog bool, took time.Duration) {
+	p.backlog = backlog
+	if !full || took <= 0 || samples == 0 {
 		return
 	}
 	r := float64(samples) / took.Seconds()

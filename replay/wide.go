@@ -87,9 +87,17 @@ func (w *Worker) batchLimit() int {
 }
 
 // paced notes how long batch b, read at the last batchLimit, took from
-// read to acknowledgement.
+// read to acknowledgement, and whether the queue is behind enough to go
+// wide (pacer.record): read narrow, when a whole wide read's worth
+// waited behind b; read wide, when anything did.
 func (w *Worker) paced(b *queue.Batch, took time.Duration) {
-	w.wide.pace.record(w.wide.mode, b.Samples, b.More, took)
+	ws := &w.wide
+	backlog := b.More
+	if ws.mode == narrow {
+		deep := w.opts.BatchSamples * BatchesInFlight(w.opts.MaxInFlight)
+		backlog = b.More && b.Waiting >= uint64(deep)
+	}
+	ws.pace.record(ws.mode, b.Samples, b.More, backlog, took)
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than

@@ -113,23 +113,38 @@ func TestWideBatchesGoInParallelAndKeepSeriesOrder(t *testing.T) {
 	}
 }
 
-func TestWideLimitFollowsLatency(t *testing.T) {
-	batches, _ := roundBatches(t, 2, 20, 5, -1) // 100 samples, full batches: one lane each
-	be := newBackend(t)
-	be.setFallback(slowJudge(&judge{code: 400}, 20*time.Millisecond))
-	src := newFakeSource(batches...)
-	newHarness(t, be, src, wideOptions)
-	src.waitAcks(t, len(batches))
-	src.mu.Lock()
-	limits := append([]int(nil), src.limits...)
-	src.mu.Unlock()
-	// The first read knows no latency; the second follows a full batch
-	// answered in 20 ms and may take 4 senders × 2 lanes of 100; the
-	// third follows a batch of one request's worth: no backlog, no lanes.
-	if len(limits) < 2 || limits[0] != 100 || limits[1] != 800 || len(limits) > 2 && limits[2] != 100 {
-		t.Fatalf("batch limits %v, want 100, 800, 100", limits)
+func TestWideLimitFollowsLatencyAndBacklog(t *testing.T) {
+	// limits returns the batch limits a worker asked for while draining
+	// n full batches of 100 samples from a backend answering in 20 ms.
+	limits := func(n int) []int {
+		batches, _ := roundBatches(t, n, 20, 5, -1) // 100 samples, full batches: one lane each
+		be := newBackend(t)
+		be.setFallback(slowJudge(&judge{code: 400}, 20*time.Millisecond))
+		src := newFakeSource(batches...)
+		newHarness(t, be, src, wideOptions)
+		src.waitAcks(t, len(batches))
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		return append([]int(nil), src.limits...)
 	}
-
+	// The first read knows no latency; the second follows a full batch
+	// answered in 20 ms with 900 samples behind it, a whole wide read
+	// (4 senders × 2 lanes of 100), and takes one. (The fake source
+	// still hands out 100 samples, as fast as narrow: the pacer then
+	// goes back, pace_test.go.) The read after the last batch takes one
+	// batch again.
+	got := limits(10)
+	if len(got) < 10 || got[0] != 100 || got[1] != 800 || len(got) > 10 && got[10] != 100 {
+		t.Fatalf("batch limits %v, want 100, 800, ..., 100", got)
+	}
+	// A backlog shorter than a wide read: the queue keeps up one batch
+	// at a time, and lanes would only cost CPU.
+	short := limits(4)
+	for _, l := range short {
+		if l != 100 {
+			t.Fatalf("batch limits %v with 300 samples waiting, want 100 each", short)
+		}
+	}
 }
 
 func TestWideRefusedLaneIsSplitAlone(t *testing.T) {
