@@ -31,7 +31,7 @@ func runFlags() []cli.Flag {
 		durationFlag("remote_write_min_wait", d.MinWait, time.Millisecond, "first retry wait; doubles up to --remote_write_max_wait, with jitter"),
 		durationFlag("remote_write_max_wait", d.MaxWait, time.Millisecond, "longest retry wait"),
 		&cli.IntFlag{Name: "remote_write_retry_times", Value: d.RetryTimes, Usage: "consecutive failed sends after which a backend is reported unhealthy (retries go on for ever)"},
-		&cli.IntFlag{Name: "remote_write_max_in_flight", Value: d.MaxInFlight, Usage: "requests one queue may have in flight at once (1 to 64): while over --batch samples wait and the backend's answers take much longer than dividing them, a queue sends up to this many batches at once as requests of disjoint series, so each series stays in order; 1 = one request at a time"},
+		&cli.IntFlag{Name: "remote_write_max_in_flight", Value: d.MaxInFlight, Usage: "requests one queue may have in flight at once (1 to 64): once a queue falls two batches per request in flight behind and the backend's answers take much longer than dividing them, it sends up to this many batches at once as requests of disjoint series, so each series stays in order; 1 = one request at a time"},
 		&cli.BoolFlag{Name: "watchdog", Usage: "probe backends and route new data around unhealthy ones"},
 		durationFlag("watchdog_interval", d.WatchdogInterval, 0, "time between watchdog probes"),
 		&cli.StringFlag{Name: "data-dir", Value: d.DataDir, EnvVars: []string{dataDirEnv}, Usage: "directory of the queues, the state file and the dead letters"},
