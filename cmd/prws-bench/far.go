@@ -57,14 +57,14 @@ func farOnce(ctx context.Context, e *env, kind proxyKind, b backend, bodies []bo
 	go func() {
 		defer close(done)
 		runLoadInto(ctx, bodies, loadOptions{URL: p.URL, Concurrency: 2 * c.Concurrency,
-			Rate: c.FarRate, Duration: c.Duration}, &lr)
+			Rate: c.FarRate, Duration: c.FarDuration}, &lr)
 	}()
 	lag := func() (int64, int64, time.Time) {
 		got := b.delivered() - base
 		return atomic.LoadInt64(&lr.Samples) - got, got, time.Now()
 	}
 	select {
-	case <-time.After(c.Duration / 3):
+	case <-time.After(c.FarDuration / 3):
 	case <-ctx.Done():
 		return row{}, ctx.Err()
 	}

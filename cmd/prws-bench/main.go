@@ -76,6 +76,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.Float64Var(&c.Drain.BuildRate, "drain-build-rate", 0, "samples/s that build the drain backlog; 0 = half the slowest relay's rf1 saturation")
 	fs.Float64Var(&c.Drain.LiveRate, "drain-live-rate", 100_000, "live samples/s during the second drain of each backend; 0 = none")
 	fs.Float64Var(&c.FarRate, "far-rate", 1_000_000, "live samples/s of the far scenario, into a scanning sink answering after -drain-sink-delay")
+	fs.DurationVar(&c.FarDuration, "far-duration", 30*time.Second, "length of each far load: its backlog is measured from a third in, past the start")
 	fs.DurationVar(&c.Drain.Lag, "drain-lag", time.Second, "live traffic still in flight (this long at -drain-live-rate) that counts as caught up")
 	fs.IntVar(&c.Shards, "shard", 2, "prws --shard")
 	fs.IntVar(&c.proxyConfig.Batch, "prws-batch", 5000, "prws --batch (samples per outgoing request)")

@@ -25,6 +25,7 @@ type benchConfig struct {
 	DrainTimeout time.Duration
 	Drain        drainConfig
 	FarRate      float64     // live samples/s of the far scenario
+	FarDuration  time.Duration
 	Sink         sinkOptions // the env's two sinks
 }
 
