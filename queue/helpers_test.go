@@ -99,7 +99,7 @@ func joinOne(e *Envelope) (Batch, error) {
 		return Batch{}, err
 	}
 	var j joiner
-	j.reset()
+	j.reset(0)
 	j.add(e, n, header)
 	b := Batch{First: e.Index, Last: e.Index, Records: 1}
 	b.Snappy, b.parts = j.block()

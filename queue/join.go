@@ -37,22 +37,42 @@ type part struct {
 // joiner builds one batch's block. It is reused from batch to batch by
 // the replay goroutine; the block it returns is valid until reset.
 type joiner struct {
-	buf   []byte // maxBlockHeader bytes of room, then the elements
-	total uint64 // decoded length so far
-	parts []part
+	buf       []byte // maxBlockHeader bytes of room, then the elements
+	total     uint64 // decoded length so far
+	parts     []part
+	perSample int // stored bytes per sample of the last block, rounded up
 }
 
-// joinRetain bounds the block buffer kept from one batch to the next, so
-// one huge batch does not pin its memory for ever (a batch of a few
-// thousand samples takes tens of KiB).
+// joinRetain bounds the block buffer kept from one batch to the next
+// beyond what the next batch is expected to need, so one huge batch does
+// not pin its memory for ever (a batch of a few thousand samples takes
+// a few hundred KiB).
 const joinRetain = 2 << 20
 
-// reset starts a new block.
-func (j *joiner) reset() {
-	if cap(j.buf) < maxBlockHeader || cap(j.buf) > joinRetain {
-		j.buf = make([]byte, maxBlockHeader, 64<<10)
+// reset starts a new block of at most maxSamples samples. Its buffer is
+// sized for that many at the last block's bytes per sample, so a wide
+// read (replay's lanes) does not grow it by copying, and a buffer more
+// than twice that size and above joinRetain is let go.
+func (j *joiner) reset(maxSamples int) {
+	want := maxBlockHeader + maxJoinHint
+	if j.perSample == 0 || maxSamples < maxJoinHint/j.perSample {
+		want = maxBlockHeader + max(maxSamples, 0)*j.perSample
+	}
+	if c := cap(j.buf); c < maxBlockHeader || c < want || c > max(joinRetain, 2*want) {
+		j.buf = make([]byte, maxBlockHeader, max(want, 64<<10))
 	}
 	j.buf, j.total, j.parts = j.buf[:maxBlockHeader], 0, j.parts[:0]
+}
+
+// maxJoinHint caps the buffer reset sizes ahead of need.
+const maxJoinHint = 64 << 20
+
+// note records the bytes per sample of the block just built, of samples
+// samples, for the next reset.
+func (j *joiner) note(samples int) {
+	if samples > 0 {
+		j.perSample = (len(j.buf) + samples - 1) / samples
+	}
 }
 
 // release frees the buffers; the next reset allocates them again.

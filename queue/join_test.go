@@ -22,7 +22,7 @@ func TestJoinDecodesToConcatenation(t *testing.T) {
 	payloads = append(payloads, seriesPayload(0, 1), seriesPayload(1, 300), bytes.Repeat([]byte("ab"), 100_000))
 	var want []byte
 	var j joiner
-	j.reset()
+	j.reset(0)
 	for i, p := range payloads {
 		want = append(want, p...)
 		e := appendRecord(nil, &Envelope{Kind: KindSeries, Index: uint64(i + 1)}, "", p, nil, true)

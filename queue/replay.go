@@ -198,7 +198,7 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 		return errUnavailable
 	}
 	j := &q.join
-	j.reset()
+	j.reset(maxSamples)
 	weight := 0
 	for i := b.First; i <= limit && (pinned || i-b.First < maxScan); i++ {
 		e, ok, err := readEnvelope(l, i)
@@ -230,6 +230,7 @@ func (q *Queue) collect(b *Batch, limit uint64, maxSamples int, pinned bool) err
 		weight += w
 		b.Last, b.cumLast = i, e.CumSamples
 	}
+	j.note(b.Samples)
 	b.Snappy, b.parts = j.block()
 	return nil
 }

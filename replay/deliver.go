@@ -16,7 +16,7 @@ func (w *Worker) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	for ctx.Err() == nil {
 		start, retried := w.opts.Now(), w.retried.Load()
-		b, err := w.src.NextBatch(ctx, w.batchLimit())
+		b, err := w.nextBatch(ctx, w.batchLimit())
 		if err != nil {
 			if w.final(ctx, err) {
 				return

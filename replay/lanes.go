@@ -39,6 +39,7 @@ type laneDivider struct {
 // entries.
 func (d *laneDivider) divide(b *queue.Batch, n int) ([]queue.Batch, error) {
 	d.bodies = grow(d.bodies, n)
+	d.reserve(b, n)
 	d.blocks = grow(d.blocks, n)
 	d.parts = d.parts[:0]
 	d.samples = append(d.samples[:0], make([]int, n)...)
@@ -53,6 +54,29 @@ func (d *laneDivider) divide(b *queue.Batch, n int) ([]queue.Batch, error) {
 			Samples: d.samples[l], Records: b.Records, StartTimestamps: b.StartTimestamps})
 	}
 	return d.parts, nil
+}
+
+// reserve makes room in the lane bodies for b's body divided n ways, a
+// quarter to spare for uneven lanes, in one allocation when some lane
+// lacks it: lanes regrown by appending copy their bytes several times
+// over. A lane that still outgrows its share grows on its own.
+func (d *laneDivider) reserve(b *queue.Batch, n int) {
+	size, err := snappy.DecodedLen(b.Snappy)
+	if err != nil {
+		return
+	}
+	share := size/n + size/(4*n) + 512
+	short := false
+	for l := range d.bodies {
+		short = short || cap(d.bodies[l]) < share
+	}
+	if !short {
+		return
+	}
+	arena := make([]byte, 0, share*n)
+	for l := range d.bodies {
+		d.bodies[l] = arena[l*share : l*share : (l+1)*share]
+	}
 }
 
 // add appends the entries of raw, one record's remote-write 1.0 body, to
@@ -92,19 +116,24 @@ func (d *laneDivider) encode(l int) {
 // but copies of the batch's metadata.
 func (d *laneDivider) hasEntries(l int) bool { return d.entries[l] > 0 }
 
-// release drops buffers grown past splitRetain, so one huge batch does
-// not pin its memory for ever.
+// laneRetain bounds the lane buffers a divider keeps from one batch to
+// the next: a wide read of 2 × 4 batches of 5000 samples of 15-label
+// series needs about 20 MB of bodies and blocks, kept while the queue
+// stays wide (dropped once it is caught up, wideState.drop); only a
+// batch of unusually large records leaves more, and that is let go.
+const laneRetain = 64 << 20
+
+// release lets go of the buffers once they hold more than laneRetain, so
+// one huge batch does not pin its memory for as long as the queue stays
+// wide. Below that they are kept: growing them afresh for every batch
+// costs more than dividing it.
 func (d *laneDivider) release() {
-	if cap(d.raw) > splitRetain {
-		d.raw = nil
-	}
+	held := cap(d.raw)
 	for l := range d.bodies {
-		if cap(d.bodies[l]) > splitRetain/len(d.bodies) {
-			d.bodies[l] = nil
-		}
-		if cap(d.blocks[l]) > splitRetain/len(d.blocks) {
-			d.blocks[l] = nil
-		}
+		held += cap(d.bodies[l]) + cap(d.blocks[l])
+	}
+	if held > laneRetain {
+		*d = laneDivider{}
 	}
 }
 

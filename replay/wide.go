@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,12 +46,47 @@ func BatchesInFlight(maxInFlight int) int {
 // wideState is the worker's state for sending batches as lanes. Owned by
 // the run goroutine.
 type wideState struct {
-	div     laneDivider
-	senders []*Worker // lane workers, created on first use
-	srcs    []*laneSource
-	res     []Result
-	pace    pacer
-	mode    int // of the batch in flight
+	div      laneDivider
+	senders  []*Worker // lane workers, created on first use
+	srcs     []*laneSource
+	res      []Result
+	pace     pacer
+	mode     int           // of the batch in flight
+	lastWide time.Time     // when the last batch went as lanes
+	keep     time.Duration // keepLanes; shorter in tests
+}
+
+// keepLanes is how long after its last batch sent as lanes a worker
+// keeps the lanes' buffers: a queue going in and out of lanes as its
+// backlog comes and goes reuses them rather than allocating some 20 MB
+// each time; one that stays caught up frees them.
+const keepLanes = 5 * time.Second
+
+// narrowed notes a batch sent whole at now, and frees what going wide
+// holds once the last batch sent as lanes is keepLanes old.
+func (ws *wideState) narrowed(now time.Time) {
+	if now.Sub(ws.lastWide) >= ws.keep {
+		ws.drop()
+	}
+}
+
+// nextBatch is the Source's NextBatch, except that a worker holding the
+// lanes' buffers lets go of them once its last batch sent as lanes is
+// keepLanes old while it waits: a queue idle after a drain keeps none of
+// them.
+func (w *Worker) nextBatch(ctx context.Context, limit int) (queue.Batch, error) {
+	ws := &w.wide
+	if ws.div.bodies == nil {
+		return w.src.NextBatch(ctx, limit)
+	}
+	wctx, cancel := context.WithTimeout(ctx, ws.keep-w.opts.Now().Sub(ws.lastWide))
+	b, err := w.src.NextBatch(wctx, limit)
+	cancel()
+	if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return b, err
+	}
+	ws.drop()
+	return w.src.NextBatch(ctx, limit)
 }
 
 // drop frees what going wide holds, once the worker is back to one batch
@@ -114,9 +150,10 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 		b.Split, n = queue.Split{}, 1
 	}
 	if n <= 1 {
-		w.wide.drop()
+		w.wide.narrowed(w.opts.Now())
 		return w.deliver(ctx, b)
 	}
+	w.wide.lastWide = w.opts.Now()
 	parts, err := w.wide.div.divide(&b, n)
 	if err != nil {
 		w.log.Warn("batch does not divide into lanes; sending it whole", "err", err)

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang/snappy"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/prompb"
 
 	"github.com/prws/prws/queue"
@@ -253,6 +255,33 @@ func TestWideLaneSplitResumesAfterRestart(t *testing.T) {
 	for _, k := range ok {
 		if !got[k] {
 			t.Fatalf("sample %s never delivered", k)
+		}
+	}
+}
+
+// TestWideLaneBuffersFreedWhenIdle drains batches as lanes and then
+// leaves the worker waiting: it keeps the lanes' buffers for keep after
+// its last batch sent as lanes, and frees them after that.
+func TestWideLaneBuffersFreedWhenIdle(t *testing.T) {
+	for _, keep := range []time.Duration{20 * time.Millisecond, time.Hour} {
+		batches, _ := roundBatches(t, 3, 60, 5, -1) // 300 samples a batch: 3 lanes of about 100
+		be := newBackend(t)
+		be.setFallback((&judge{code: 400}).ServeHTTP)
+		src := newFakeSource(batches...)
+		h := &harness{src: src, be: be, reg: prometheus.NewRegistry(), logs: &logRecords{}}
+		ep := Endpoint{Name: "tsdb-a", URL: be.srv.URL + "/api/v1/write", Timeout: 5 * time.Second}
+		opts := Options{BatchSamples: 100, MaxInFlight: 4, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond,
+			State: NewBackendState("tsdb-a"), Metrics: NewMetrics(h.reg), Logger: slog.New(h.logs)}
+		w := mustWorker(&ep, src, opts)
+		w.wide.keep = keep
+		w.Start()
+		src.waitAcks(t, len(batches))
+		time.Sleep(100 * time.Millisecond)
+		if err := w.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if held := w.wide.div.bodies != nil; held != (keep == time.Hour) {
+			t.Fatalf("keep %v: lane buffers held %v after 100 ms idle", keep, held)
 		}
 	}
 }
