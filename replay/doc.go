@@ -133,7 +133,9 @@
 // with its bounds, after a crash in the parallel phase, so a crash
 // resends at most BatchesInFlight batches' worth per queue. A caught-up
 // queue (batches of at most BatchSamples samples) sends one request at a
-// time, as without lanes, and frees what the lanes held.
+// time, as without lanes, and frees what the lanes held keepLanes (5 s)
+// after its last batch sent as lanes, also while it waits for data; a
+// queue going in and out of lanes meanwhile reuses them.
 //
 // # Concurrency
 //
