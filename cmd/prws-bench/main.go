@@ -80,6 +80,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.Drain.Lag, "drain-lag", time.Second, "live traffic still in flight (this long at -drain-live-rate) that counts as caught up")
 	fs.IntVar(&c.Shards, "shard", 2, "prws --shard")
 	fs.IntVar(&c.proxyConfig.Batch, "prws-batch", 5000, "prws --batch (samples per outgoing request)")
+	fs.IntVar(&c.proxyConfig.InFlight, "prws-max-in-flight", 0, "prws --remote_write_max_in_flight (1: no lanes); 0 = its default")
 	fs.IntVar(&c.BigSeries, "big-series", 1_000_000, "active series of the RSS scenario")
 	fs.IntVar(&c.Concurrency, "concurrency", 32, "senders at saturation (2× that when rate-limited)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of each measured load")

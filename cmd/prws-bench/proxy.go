@@ -49,6 +49,7 @@ type proxyConfig struct {
 	TmpDir   string // parent of the data dirs
 	Shards   int    // prws --shard
 	Batch    int    // prws --batch
+	InFlight int    // prws --remote_write_max_in_flight; 0: its default
 	Log      string // file the relays' output is appended to
 }
 
@@ -86,6 +87,9 @@ func startProxy(ctx context.Context, kind proxyKind, cfg proxyConfig, urls []str
 			"--replica_factor", strconv.Itoa(rf), "--shard_key", "series",
 			"--shard", strconv.Itoa(cfg.Shards), "--batch", strconv.Itoa(cfg.Batch),
 			"--remote_write_max_wait", "1s", "--data-dir", filepath.Join(dir, "data"), "--log.level", "warn")
+		if cfg.InFlight > 0 {
+			p.cmd.Args = append(p.cmd.Args, "--remote_write_max_in_flight", strconv.Itoa(cfg.InFlight))
+		}
 		ready = "http://" + addr + "/-/ready"
 	case kindVMAgent, kindVMAgent2:
 		args := []string{"-httpListenAddr", addr, "-remoteWrite.tmpDataPath", filepath.Join(dir, "vmagent"),
