@@ -24,7 +24,7 @@ type benchConfig struct {
 	Backlog      int64 // samples acknowledged while the backends are down
 	DrainTimeout time.Duration
 	Drain        drainConfig
-	FarRate      float64     // live samples/s of the far scenario
+	FarRate      float64 // live samples/s of the far scenario
 	FarDuration  time.Duration
 	Sink         sinkOptions // the env's two sinks
 }
