@@ -34,6 +34,7 @@ type Config struct {
 	MaxWait       time.Duration // --remote_write_max_wait, default 30s
 	RetryTimes    int           // --remote_write_retry_times, default 3
 	MaxInFlight   int           // --remote_write_max_in_flight requests per queue, default 4
+	MaxLaneQueues int           // --remote_write_max_lane_queues sending lanes at once, default 4, 0 = no limit
 
 	MaxHourlySeries int // --max_hourly_series, 0 = no limit
 	MaxDailySeries  int // --max_daily_series, 0 = no limit
@@ -104,6 +105,7 @@ func Defaults() Config {
 		MaxWait:               30 * time.Second,
 		RetryTimes:            3,
 		MaxInFlight:           4,
+		MaxLaneQueues:         4,
 		WatchdogInterval:      5 * time.Second,
 		ShutdownDelay:         time.Second,
 		QueueFullPolicy:       "block",
@@ -191,6 +193,9 @@ func (c Config) checkFlags() error {
 	}
 	if c.MaxInFlight < 1 || c.MaxInFlight > 64 {
 		return invalid("--remote_write_max_in_flight must be 1 to 64, got %d", c.MaxInFlight)
+	}
+	if c.MaxLaneQueues < 0 {
+		return invalid("--remote_write_max_lane_queues must be >= 0, got %d", c.MaxLaneQueues)
 	}
 	if c.MaxHourlySeries < 0 || c.MaxDailySeries < 0 || c.RetryTimes < 1 {
 		return invalid("--max_hourly_series and --max_daily_series must be >= 0, --remote_write_retry_times >= 1")

@@ -136,6 +136,11 @@ func TestLoadFileOnlyAndErrors(t *testing.T) {
 		t.Errorf("replica factor over backends: %v", err)
 	}
 	cfg.ReplicaFactor = 1
+	cfg.MaxLaneQueues = -1
+	if _, err := cfg.Load(); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "--remote_write_max_lane_queues") {
+		t.Errorf("negative lane queues: %v", err)
+	}
+	cfg.MaxLaneQueues = 0
 	cfg.ConfigFile = filepath.Join(dir, "missing.yml")
 	if _, err := cfg.Load(); !errors.Is(err, ErrInvalid) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)

@@ -50,7 +50,10 @@ type Daemon struct {
 
 	// cycle is shared by every queue: their group commits are fsynced
 	// together (queue.CommitCycle).
-	cycle   *queue.CommitCycle
+	cycle *queue.CommitCycle
+	// lanes bounds the queues sending lanes at once
+	// (--remote_write_max_lane_queues); shared by every worker.
+	lanes   *replay.LaneBudget
 	ingest  *ingest.Handler
 	server  *http.Server
 	version string
@@ -104,6 +107,7 @@ func (d *Daemon) openTopology(s config.Settings) error {
 		queue: queue.NewMetrics(d.reg), replay: replay.NewMetrics(d.reg), ingest: ingest.NewMetrics(d.reg),
 		watchdog: watchdog.NewMetrics(d.reg), reload: newReloadMetrics(d.reg), rate: replay.NewRateMetrics(d.reg),
 	}
+	d.lanes = replay.NewLaneBudget(d.cfg.MaxLaneQueues, d.reg)
 	sinks, err := d.openBackends(bs)
 	if err != nil {
 		return err

@@ -93,6 +93,7 @@ func BenchmarkLaneDivide(b *testing.B) {
 			}
 			batch := queue.Batch{First: 1, Last: 10, Samples: c.series, Records: 10, Snappy: snappy.Encode(nil, raw)}
 			var d laneDivider
+			d.blocksFor(1)
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -100,7 +101,7 @@ func BenchmarkLaneDivide(b *testing.B) {
 					b.Fatal(err)
 				}
 				for l := range c.lanes {
-					d.encode(l)
+					d.encode(l, 0)
 				}
 				d.release()
 			}

@@ -14,6 +14,7 @@ import (
 // is cancelled or the queue is closed.
 func (w *Worker) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
+	defer w.wide.drop()
 	for ctx.Err() == nil {
 		start, retried := w.opts.Now(), w.retried.Load()
 		b, err := w.nextBatch(ctx, w.batchLimit())

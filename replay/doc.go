@@ -117,7 +117,13 @@
 // minRTT stays low) or no faster with lanes, and is left the CPU dividing
 // would take; when the host's cores are saturated and the queues fall
 // behind, lanes may come on and cost ingest CPU (MaxInFlight 1 turns
-// them off).
+// them off). Options.Lanes, a LaneBudget shared by every worker of the
+// process (the daemon's --remote_write_max_lane_queues), bounds how many
+// workers go wide at once: a worker takes a share before its first wide
+// read and gives it back with the lanes' buffers, and reads one batch at
+// a time while none is free (lanebudget.go). So when many queues fall
+// behind together, on a saturated host, the lanes' memory and CPU stay
+// bounded.
 // A batch holding more than BatchSamples samples is divided into lanes
 // (lanes.go): a series goes to the lane of the xxhash of its label
 // fields, so the lanes hold disjoint series, about BatchSamples samples

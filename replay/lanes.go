@@ -22,25 +22,24 @@ const maxLanes = 64
 // lanes. Metadata entries go to every lane (a 2.0 conversion takes the
 // metadata of its series from its own body); any other entry goes to lane
 // 0. It is reused from batch to batch by the worker's goroutine; only
-// encode may run concurrently, for distinct lanes.
+// encode may run concurrently, for distinct lanes and senders.
 type laneDivider struct {
 	raw     []byte   // one record's body at a time
 	bodies  [][]byte // per lane: its remote-write 1.0 body
-	blocks  [][]byte // per lane: the body as one snappy block
+	blocks  [][]byte // per sender: the snappy block of the lane it sends
 	parts   []queue.Batch
 	samples []int // per lane: its samples
 	entries []int // per lane: its entries other than metadata
 }
 
 // divide returns b divided into n lanes, each a queue.Batch with b's
-// bounds, tenant, flags and its own sample count; encode(l) gives lane l
-// its Snappy block. The batches are valid until the next divide. It fails
+// bounds, tenant, flags and its own sample count; encode(l, s) gives lane
+// l its Snappy block. The batches are valid until the next divide. It fails
 // when b does not decompress whole or its body does not parse into
 // entries.
 func (d *laneDivider) divide(b *queue.Batch, n int) ([]queue.Batch, error) {
 	d.bodies = grow(d.bodies, n)
 	d.reserve(b, n)
-	d.blocks = grow(d.blocks, n)
 	d.parts = d.parts[:0]
 	d.samples = append(d.samples[:0], make([]int, n)...)
 	d.entries = append(d.entries[:0], make([]int, n)...)
@@ -103,13 +102,24 @@ func (d *laneDivider) add(raw []byte, n int) error {
 }
 
 // encode compresses the body of lane l of the last divide into its
-// batch's Snappy. Calls for distinct lanes may run concurrently.
-func (d *laneDivider) encode(l int) {
-	if need := snappy.MaxEncodedLen(len(d.bodies[l])); cap(d.blocks[l]) < need {
-		d.blocks[l] = make([]byte, need)
+// batch's Snappy, in sender s's block: valid until s encodes another
+// lane, so a lane is encoded just before it is sent (one block per
+// sender rather than per lane halves what a wide read holds compressed).
+// Calls for distinct lanes and senders may run concurrently; the blocks
+// must have been grown to more than s (blocksFor).
+func (d *laneDivider) encode(l, s int) {
+	if need := snappy.MaxEncodedLen(len(d.bodies[l])); cap(d.blocks[s]) < need {
+		d.blocks[s] = make([]byte, need)
 	}
-	d.blocks[l] = snappy.Encode(d.blocks[l][:cap(d.blocks[l])], d.bodies[l])
-	d.parts[l].Snappy = d.blocks[l]
+	d.blocks[s] = snappy.Encode(d.blocks[s][:cap(d.blocks[s])], d.bodies[l])
+	d.parts[l].Snappy = d.blocks[s]
+}
+
+// blocksFor makes room for the blocks of senders senders.
+func (d *laneDivider) blocksFor(senders int) {
+	for len(d.blocks) < senders {
+		d.blocks = append(d.blocks, nil)
+	}
 }
 
 // hasEntries reports whether lane l of the last divide holds anything
@@ -129,8 +139,11 @@ const laneRetain = 64 << 20
 // costs more than dividing it.
 func (d *laneDivider) release() {
 	held := cap(d.raw)
-	for l := range d.bodies {
-		held += cap(d.bodies[l]) + cap(d.blocks[l])
+	for _, buf := range d.bodies {
+		held += cap(buf)
+	}
+	for _, buf := range d.blocks {
+		held += cap(buf)
 	}
 	if held > laneRetain {
 		*d = laneDivider{}

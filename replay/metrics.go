@@ -23,6 +23,7 @@ type Metrics struct {
 	duration    *prometheus.HistogramVec // backend
 	inFlight    *prometheus.GaugeVec     // backend
 	wide        *prometheus.CounterVec   // backend
+	laneDenied  *prometheus.CounterVec   // backend
 }
 
 // NewMetrics builds the replay metrics and registers them on reg; a nil
@@ -55,6 +56,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}, []string{"backend"}),
 		wide: counter("prws_remote_lane_batches_total", "Batches of several batches' worth of samples, divided into lanes of disjoint series sent in parallel.", "backend"),
+		laneDenied: counter("prws_remote_lane_reads_denied_total",
+			"Reads kept to one batch although the queue was behind enough for lanes, because --remote_write_max_lane_queues queues already held lanes.", "backend"),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "prws_remote_requests_in_flight",
 			Help: "Remote-write requests sent to the backend and not answered yet, all shards and lanes together.",
@@ -62,7 +65,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
-			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration, m.inFlight, m.wide)
+			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration, m.inFlight, m.wide, m.laneDenied)
 	}
 	return m
 }
@@ -84,6 +87,7 @@ type shardMetrics struct {
 	duration    prometheus.Observer
 	inFlight    prometheus.Gauge
 	wide        prometheus.Counter
+	laneDenied  prometheus.Counter
 }
 
 func (m *Metrics) forShard(backend string, shard int) shardMetrics {
@@ -103,6 +107,7 @@ func (m *Metrics) forShard(backend string, shard int) shardMetrics {
 		duration:    m.duration.WithLabelValues(backend),
 		inFlight:    m.inFlight.WithLabelValues(backend),
 		wide:        m.wide.WithLabelValues(backend),
+		laneDenied:  m.laneDenied.WithLabelValues(backend),
 	}
 }
 

@@ -53,6 +53,10 @@ type Options struct {
 	// what it read as lanes of disjoint series in parallel (wide.go);
 	// each series stays in order. At most 64.
 	MaxInFlight int
+	// Lanes is the budget of queues, shared by every worker of the
+	// process, that may send lanes at once (lanebudget.go). Nil: every
+	// worker may.
+	Lanes *LaneBudget
 	// RetryTimes is how many consecutive failures mark the backend down
 	// (--remote_write_retry_times). Default 3. Retries never stop.
 	RetryTimes int

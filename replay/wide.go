@@ -54,6 +54,8 @@ type wideState struct {
 	mode     int           // of the batch in flight
 	lastWide time.Time     // when the last batch went as lanes
 	keep     time.Duration // keepLanes; shorter in tests
+	budget   *LaneBudget   // Options.Lanes
+	held     bool          // a share of budget is taken
 }
 
 // keepLanes is how long after its last batch sent as lanes a worker
@@ -76,7 +78,7 @@ func (ws *wideState) narrowed(now time.Time) {
 // them.
 func (w *Worker) nextBatch(ctx context.Context, limit int) (queue.Batch, error) {
 	ws := &w.wide
-	if ws.div.bodies == nil {
+	if ws.div.bodies == nil && !ws.held {
 		return w.src.NextBatch(ctx, limit)
 	}
 	wctx, cancel := context.WithTimeout(ctx, ws.keep-w.opts.Now().Sub(ws.lastWide))
@@ -89,10 +91,24 @@ func (w *Worker) nextBatch(ctx context.Context, limit int) (queue.Batch, error) 
 	return w.src.NextBatch(ctx, limit)
 }
 
+// share reports whether the worker holds a share of the lane budget,
+// taking one if it is free.
+func (ws *wideState) share() bool {
+	if !ws.held {
+		ws.held = ws.budget.take()
+	}
+	return ws.held
+}
+
 // drop frees what going wide holds, once the worker is back to one batch
-// at a time (a caught-up queue keeps none of it): the lanes' buffers and
-// the senders' protocol buffers. The senders themselves are kept.
+// at a time (a caught-up queue keeps none of it) or stops: the lanes'
+// buffers, the senders' protocol buffers and the share of the lane
+// budget. The senders themselves are kept.
 func (ws *wideState) drop() {
+	if ws.held {
+		ws.budget.give()
+		ws.held = false
+	}
 	if ws.div.bodies == nil {
 		return
 	}
@@ -106,11 +122,16 @@ func (ws *wideState) drop() {
 // batchLimit is the most samples the next batch may hold: enough for
 // lanesPerSender lanes per sender when the pacer goes wide, which it may
 // once even the backend's fastest recent answer (minRTT) took wideFactor
-// times what dividing a batch costs, else one batch.
+// times what dividing a batch costs and the worker holds a share of the
+// lane budget, else one batch.
 func (w *Worker) batchLimit() int {
 	ws, n := &w.wide, w.opts.BatchSamples
 	canWide := w.opts.MaxInFlight > 1 && w.lat.value() >= wideFactor*divideCost*time.Duration(n)
 	mode := ws.pace.choose(canWide)
+	if mode == wide && !ws.share() {
+		w.m.laneDenied.Inc()
+		mode = narrow
+	}
 	if mode != ws.mode {
 		w.log.Debug("reading mode changed", "lanes", mode == wide, "backend_min_rtt", w.lat.value(),
 			"rate_one_batch", ws.pace.rate[narrow], "rate_lanes", ws.pace.rate[wide])
@@ -137,9 +158,11 @@ func (w *Worker) paced(b *queue.Batch, took time.Duration) {
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than
-// one batch's worth of samples or resumes the split of a lane, as lanes
-// in parallel. It returns false, leaving b unacknowledged, when ctx ends
-// first or the queue is closed.
+// one batch's worth of samples and the worker holds a share of the lane
+// budget, or when it resumes the split of a lane, as lanes in parallel.
+// (A batch read narrow holds more than a batch when one record does; it
+// goes whole without a share, as with MaxInFlight 1.) It returns false,
+// leaving b unacknowledged, when ctx ends first or the queue is closed.
 func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 	if !b.Split.IsZero() && b.Split.Lanes == 0 {
 		return w.deliver(ctx, b)
@@ -148,6 +171,9 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 	if err != nil {
 		w.log.Warn("split position does not fit the batch; sending it again whole", "err", err)
 		b.Split, n = queue.Split{}, 1
+	}
+	if n > 1 && b.Split.IsZero() && !w.wide.share() {
+		n = 1
 	}
 	if n <= 1 {
 		w.wide.narrowed(w.opts.Now())
@@ -172,12 +198,13 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 // again.
 func (w *Worker) deliverLanes(ctx context.Context, b queue.Batch, parts []queue.Batch) bool {
 	senders := w.laneSenders(&b, len(parts))
+	w.wide.div.blocksFor(len(senders))
 	from := 0
 	if sp := b.Split; sp.Lanes != 0 {
 		k := int(sp.Lane)
 		w.log.Info("resuming the split of a refused lane", "first", b.First, "last", b.Last,
 			"lane", k, "lanes", len(parts))
-		w.wide.div.encode(k)
+		w.wide.div.encode(k, 0)
 		p := parts[k]
 		p.Split = queue.Split{Lo: sp.Lo, Hi: sp.Hi, SampleLo: sp.SampleLo, SampleHi: sp.SampleHi}
 		if !w.splitLane(ctx, k, p, Result{}) {
@@ -190,7 +217,11 @@ func (w *Worker) deliverLanes(ctx context.Context, b queue.Batch, parts []queue.
 		return false
 	}
 	for l := from; l < len(parts); l++ {
-		if res[l].Verdict != Delivered && !w.splitLane(ctx, l, parts[l], res[l]) {
+		if res[l].Verdict == Delivered {
+			continue
+		}
+		w.wide.div.encode(l, 0) // its block went to the sender's next lane
+		if !w.splitLane(ctx, l, parts[l], res[l]) {
 			return false
 		}
 	}
@@ -215,14 +246,14 @@ func (w *Worker) sendLanes(ctx context.Context, senders []*Worker, parts []queue
 	next.Store(int64(from))
 	var stopped atomic.Bool
 	var wg sync.WaitGroup
-	for _, s := range senders {
+	for i, s := range senders {
 		wg.Go(func() {
 			for l := int(next.Add(1) - 1); l < len(parts) && !stopped.Load(); l = int(next.Add(1) - 1) {
 				if !ws.div.hasEntries(l) {
 					ws.res[l] = Result{Verdict: Delivered}
 					continue
 				}
-				ws.div.encode(l)
+				ws.div.encode(l, i)
 				var ok bool
 				if ws.res[l], ok = s.send(ctx, &parts[l]); !ok {
 					stopped.Store(true)

@@ -260,8 +260,9 @@ func TestWideLaneSplitResumesAfterRestart(t *testing.T) {
 }
 
 // TestWideLaneBuffersFreedWhenIdle drains batches as lanes and then
-// leaves the worker waiting: it keeps the lanes' buffers for keep after
-// its last batch sent as lanes, and frees them after that.
+// leaves the worker waiting: it keeps the lanes' buffers, and its share of
+// the lane budget, for keep after its last batch sent as lanes, and frees
+// them after that, or when it stops.
 func TestWideLaneBuffersFreedWhenIdle(t *testing.T) {
 	for _, keep := range []time.Duration{20 * time.Millisecond, time.Hour} {
 		batches, _ := roundBatches(t, 3, 60, 5, -1) // 300 samples a batch: 3 lanes of about 100
@@ -270,18 +271,22 @@ func TestWideLaneBuffersFreedWhenIdle(t *testing.T) {
 		src := newFakeSource(batches...)
 		h := &harness{src: src, be: be, reg: prometheus.NewRegistry(), logs: &logRecords{}}
 		ep := Endpoint{Name: "tsdb-a", URL: be.srv.URL + "/api/v1/write", Timeout: 5 * time.Second}
-		opts := Options{BatchSamples: 100, MaxInFlight: 4, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond,
+		budget := NewLaneBudget(0, nil)
+		opts := Options{BatchSamples: 100, MaxInFlight: 4, Lanes: budget, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond,
 			State: NewBackendState("tsdb-a"), Metrics: NewMetrics(h.reg), Logger: slog.New(h.logs)}
 		w := mustWorker(&ep, src, opts)
 		w.wide.keep = keep
 		w.Start()
 		src.waitAcks(t, len(batches))
 		time.Sleep(100 * time.Millisecond)
+		if held := budget.Held() == 1; held != (keep == time.Hour) {
+			t.Fatalf("keep %v: lane share held %v after 100 ms idle", keep, held)
+		}
 		if err := w.Stop(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if held := w.wide.div.bodies != nil; held != (keep == time.Hour) {
-			t.Fatalf("keep %v: lane buffers held %v after 100 ms idle", keep, held)
+		if w.wide.div.bodies != nil || budget.Held() != 0 {
+			t.Fatalf("keep %v: lane buffers or share held after the worker stopped", keep)
 		}
 	}
 }

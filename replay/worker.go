@@ -59,7 +59,7 @@ func NewWorker(ep *Endpoint, src Source, opts Options) (*Worker, error) {
 		m:   o.Metrics.forShard(e.Name, o.Shard),
 		log: o.Logger.With("backend", e.Name, "shard", o.Shard),
 		bo:  o.backoff(), lat: &minRTT{}, retried: &atomic.Int64{},
-		wide: wideState{keep: keepLanes},
+		wide: wideState{keep: keepLanes, budget: o.Lanes},
 	}
 	if own {
 		// Room for every lane's connection to stay open between batches.
