@@ -5,6 +5,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/golang/snappy"
+	"github.com/klauspost/compress/s2"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/prws/prws/queue"
@@ -108,10 +109,10 @@ func (d *laneDivider) add(raw []byte, n int) error {
 // Calls for distinct lanes and senders may run concurrently; the blocks
 // must have been grown to more than s (blocksFor).
 func (d *laneDivider) encode(l, s int) {
-	if need := snappy.MaxEncodedLen(len(d.bodies[l])); cap(d.blocks[s]) < need {
+	if need := s2.MaxEncodedLen(len(d.bodies[l])); cap(d.blocks[s]) < need {
 		d.blocks[s] = make([]byte, need)
 	}
-	d.blocks[s] = snappy.Encode(d.blocks[s][:cap(d.blocks[s])], d.bodies[l])
+	d.blocks[s] = s2.EncodeSnappy(d.blocks[s][:cap(d.blocks[s])], d.bodies[l])
 	d.parts[l].Snappy = d.blocks[s]
 }
 
@@ -175,11 +176,7 @@ const (
 // TimeSeries' lane is the hash of its label fields (labelsHash); other
 // entries are lane 0.
 func entryLane(buf []byte, n int) (size, lane, samples, kind int) {
-	num, typ, k := protowire.ConsumeTag(buf)
-	if k < 0 {
-		return -1, 0, 0, entryOther
-	}
-	m := protowire.ConsumeFieldValue(num, typ, buf[k:])
+	num, typ, k, m := field(buf)
 	if m < 0 {
 		return -1, 0, 0, entryOther
 	}
@@ -196,18 +193,14 @@ func entryLane(buf []byte, n int) (size, lane, samples, kind int) {
 
 // labelsHash hashes the label fields of ts, a TimeSeries body, in their
 // order, and counts its samples and histograms; a body that stops parsing
-// is read as far as it parsed. Adjacent label fields (the usual layout)
-// are hashed in one piece.
+// is read as far as it parsed. The hash is xxhash of the label fields'
+// bytes, one after the other, as they stand: adjacent ones (the usual
+// layout) are hashed in one piece, without a streaming digest.
 func labelsHash(ts []byte) (uint64, int) {
-	var d xxhash.Digest
-	d.Reset()
+	var d *xxhash.Digest // only for label fields that are not adjacent
 	samples, runLo, runHi := 0, 0, 0
 	for i := 0; i < len(ts); {
-		num, typ, k := protowire.ConsumeTag(ts[i:])
-		if k < 0 {
-			break
-		}
-		m := protowire.ConsumeFieldValue(num, typ, ts[i+k:])
+		num, typ, k, m := field(ts[i:])
 		if m < 0 {
 			break
 		}
@@ -215,6 +208,9 @@ func labelsHash(ts []byte) (uint64, int) {
 		case num == fieldLabels && i == runHi:
 			runHi = i + k + m
 		case num == fieldLabels:
+			if d == nil {
+				d = xxhash.New()
+			}
 			d.Write(ts[runLo:runHi])
 			runLo, runHi = i, i+k+m
 		case typ == protowire.BytesType && (num == fieldSamples || num == fieldHistograms):
@@ -222,8 +218,40 @@ func labelsHash(ts []byte) (uint64, int) {
 		}
 		i += k + m
 	}
+	if d == nil {
+		return xxhash.Sum64(ts[runLo:runHi]), samples
+	}
 	d.Write(ts[runLo:runHi])
 	return d.Sum64(), samples
+}
+
+// field reads the protobuf field at the start of buf: its number and
+// type, the size of its tag k and of its value m; m is negative when it
+// does not parse. A length-delimited field with a one-byte tag and length
+// under 16 KiB, what every label and sample is, is read inline; any other
+// goes through protowire, which gives the same answer.
+func field(buf []byte) (num protowire.Number, typ protowire.Type, k, m int) {
+	if len(buf) >= 2 && buf[0] < 0x80 && buf[0]>>3 != 0 && buf[0]&7 == byte(protowire.BytesType) {
+		num, typ = protowire.Number(buf[0]>>3), protowire.BytesType
+		if l := int(buf[1]); l < 0x80 {
+			if 2+l > len(buf) {
+				return num, typ, 1, -1
+			}
+			return num, typ, 1, 1 + l
+		}
+		if len(buf) >= 3 && buf[2] < 0x80 {
+			l := int(buf[1]&0x7f) | int(buf[2])<<7
+			if 3+l > len(buf) {
+				return num, typ, 1, -1
+			}
+			return num, typ, 1, 2 + l
+		}
+	}
+	num, typ, k = protowire.ConsumeTag(buf)
+	if k < 0 {
+		return 0, 0, 0, -1
+	}
+	return num, typ, k, protowire.ConsumeFieldValue(num, typ, buf[k:])
 }
 
 // lanesFor returns how many lanes batch b is sent as: the lanes of the
