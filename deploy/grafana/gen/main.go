@@ -70,6 +70,10 @@ func dashboard() obj {
 	b.graph("Send latency p99", "s", 8, quantile(0.99, "prws_remote_request_duration_seconds", selB, "backend"))
 	b.graph("Requests in flight", "short", 8, series(`sum by (backend) (prws_remote_requests_in_flight{`+selB+`})`, "{{backend}}"))
 	b.graph("Backend up (send health)", "short", 8, series(`max by (backend) (prws_backend_up{`+selB+`})`, "{{backend}}"))
+	b.graph("Batches sent as lanes", "short", 8,
+		series(`sum by (backend) (rate(prws_remote_lane_batches_total{`+selB+`}[`+rate+`]))`, "{{backend}} lanes"),
+		series(`sum by (backend) (rate(prws_remote_lane_reads_denied_total{`+selB+`}[`+rate+`]))`, "{{backend}} denied a lane share"))
+	b.graph("Queues sending lanes (all backends)", "short", 8, series(`sum(prws_remote_lane_queues{`+sel+`})`, "queues"))
 
 	b.row("Dead letters")
 	b.graph("Dead-lettered samples", "short", 8, series(`sum by (backend) (rate(prws_remote_dead_letter_samples_total{`+selB+`}[`+rate+`]))`, "{{backend}}"))
