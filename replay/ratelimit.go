@@ -141,7 +141,7 @@ func (l *SendLimiter) Wait(ctx context.Context, n, requests int, now time.Time, 
 // throttle waits for the backend's send-rate cap before b is sent (as
 // many requests as it has lanes); false when ctx ended the wait.
 func (w *Worker) throttle(ctx context.Context, b *queue.Batch) bool {
-	requests, err := lanesFor(b, w.opts.BatchSamples, max(w.opts.MaxInFlight, 1))
+	requests, err := w.lanesOf(b)
 	if err != nil {
 		requests = 1
 	}

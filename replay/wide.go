@@ -92,6 +92,17 @@ func (w *Worker) nextBatch(ctx context.Context, limit int) (queue.Batch, error) 
 	return w.src.NextBatch(ctx, limit)
 }
 
+// lanesOf returns how many lanes b is sent as (lanesFor), one when it is
+// not resuming a lane split and the worker holds no share of the lane
+// budget and none is free.
+func (w *Worker) lanesOf(b *queue.Batch) (int, error) {
+	n, err := lanesFor(b, w.opts.BatchSamples, max(w.opts.MaxInFlight, 1))
+	if err == nil && n > 1 && b.Split.IsZero() && !w.wide.share() {
+		n = 1
+	}
+	return n, err
+}
+
 // share reports whether the worker holds a share of the lane budget,
 // taking one if it is free.
 func (ws *wideState) share() bool {
@@ -168,13 +179,10 @@ func (w *Worker) deliverBatch(ctx context.Context, b queue.Batch) bool {
 	if !b.Split.IsZero() && b.Split.Lanes == 0 {
 		return w.deliver(ctx, b)
 	}
-	n, err := lanesFor(&b, w.opts.BatchSamples, max(w.opts.MaxInFlight, 1))
+	n, err := w.lanesOf(&b)
 	if err != nil {
 		w.log.Warn("split position does not fit the batch; sending it again whole", "err", err)
 		b.Split, n = queue.Split{}, 1
-	}
-	if n > 1 && b.Split.IsZero() && !w.wide.share() {
-		n = 1
 	}
 	if n <= 1 {
 		w.wide.narrowed(w.opts.Now())
