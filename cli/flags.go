@@ -32,7 +32,7 @@ func runFlags() []cli.Flag {
 		durationFlag("remote_write_max_wait", d.MaxWait, time.Millisecond, "longest retry wait"),
 		&cli.IntFlag{Name: "remote_write_retry_times", Value: d.RetryTimes, Usage: "consecutive failed sends after which a backend is reported unhealthy (retries go on for ever)"},
 		&cli.IntFlag{Name: "remote_write_max_in_flight", Value: d.MaxInFlight, Usage: "requests one queue may have in flight at once (1 to 64): once a queue falls two batches per request in flight behind and the backend's answers take much longer than dividing them, it sends up to this many batches at once as requests of disjoint series, so each series stays in order; 1 = one request at a time"},
-		&cli.IntFlag{Name: "remote_write_max_lane_queues", Value: d.MaxLaneQueues, Usage: "queues, across all backends, that may send lanes (see --remote_write_max_in_flight) at once; each holds about two uncompressed copies of what it read while it does, and a queue finding none free sends one batch at a time; 0 = no limit"},
+		&cli.IntFlag{Name: "remote_write_max_lane_queues", Value: d.MaxLaneQueues, Usage: "queues, across all backends, that may send lanes (see --remote_write_max_in_flight) at once; each holds an uncompressed copy of what it read and a compressed block per request in flight while it does, and a queue finding none free sends one batch at a time; 0 = no limit"},
 		&cli.BoolFlag{Name: "watchdog", Usage: "probe backends and route new data around unhealthy ones"},
 		durationFlag("watchdog_interval", d.WatchdogInterval, 0, "time between watchdog probes"),
 		&cli.StringFlag{Name: "data-dir", Value: d.DataDir, EnvVars: []string{dataDirEnv}, Usage: "directory of the queues, the state file and the dead letters"},

@@ -8,8 +8,8 @@ import (
 
 // LaneBudget bounds how many workers, across every backend, may send
 // lanes at once (--remote_write_max_lane_queues). Going wide costs a
-// queue two uncompressed copies of its wide read (lanes.go) and the CPU
-// of dividing it, which a backend on the same cores may need; when every
+// queue an uncompressed copy of its wide read and a compressed block per
+// sender (lanes.go), and the CPU of dividing it, which a backend on the same cores may need; when every
 // queue of many backends falls behind together, as on a saturated host,
 // an unbounded number of them going wide holds that memory per queue and
 // slows every backend (BENCHMARKS.md). A worker takes a share before its
