@@ -9,10 +9,11 @@ import (
 // LaneBudget bounds how many workers, across every backend, may send
 // lanes at once (--remote_write_max_lane_queues). Going wide costs a
 // queue an uncompressed copy of its wide read and a compressed block per
-// sender (lanes.go), and the CPU of dividing it, which a backend on the same cores may need; when every
-// queue of many backends falls behind together, as on a saturated host,
-// an unbounded number of them going wide holds that memory per queue and
-// slows every backend (BENCHMARKS.md). A worker takes a share before its
+// sender (lanes.go), and the CPU of dividing it, which a backend on the
+// same cores may need; when every queue of many backends falls behind
+// together, as on a saturated host, an unbounded number of them going
+// wide holds that memory per queue and slows every backend
+// (BENCHMARKS.md). A worker takes a share before its
 // first wide read and gives it back with the lanes' buffers, once its
 // last batch sent as lanes is keepLanes old, or when it stops; while no
 // share is free it reads one batch at a time. A batch resuming the split
