@@ -36,11 +36,7 @@ type entryIndex struct {
 func (x *entryIndex) index(body []byte) error {
 	x.off, x.samples, x.meta = append(x.off[:0], 0), x.samples[:0], x.meta[:0]
 	for i := 0; i < len(body); {
-		num, typ, n := protowire.ConsumeTag(body[i:])
-		if n < 0 {
-			return fmt.Errorf("%w: offset %d", errEntry, i)
-		}
-		m := protowire.ConsumeFieldValue(num, typ, body[i+n:])
+		num, typ, n, m := field(body[i:])
 		if m < 0 {
 			return fmt.Errorf("%w: offset %d", errEntry, i)
 		}
@@ -79,11 +75,7 @@ func (x *entryIndex) samplesIn(lo, hi int) int {
 func countSamples(ts []byte) int {
 	n := 0
 	for len(ts) > 0 {
-		num, typ, k := protowire.ConsumeTag(ts)
-		if k < 0 {
-			return n
-		}
-		m := protowire.ConsumeFieldValue(num, typ, ts[k:])
+		num, typ, k, m := field(ts)
 		if m < 0 {
 			return n
 		}
@@ -117,11 +109,7 @@ func (p *seriesParts) parse(entry []byte) ([]byte, bool) {
 	}
 	var hists [][2]int
 	for i := 0; i < len(body); {
-		num, typ, k := protowire.ConsumeTag(body[i:])
-		if k < 0 {
-			return nil, false
-		}
-		m := protowire.ConsumeFieldValue(num, typ, body[i+k:])
+		num, typ, k, m := field(body[i:])
 		if m < 0 {
 			return nil, false
 		}
@@ -166,4 +154,33 @@ func (p *seriesParts) appendPart(dst, body []byte, lo, hi int) []byte {
 		add(p.exemplars, app)
 	}
 	return dst
+}
+
+// field reads the protobuf field at the start of buf: its number and
+// type, the size of its tag k and of its value m; m is negative when it
+// does not parse. A length-delimited field with a one-byte tag and length
+// under 16 KiB, what every label and sample is, is read inline; any other
+// goes through protowire, which gives the same answer.
+func field(buf []byte) (num protowire.Number, typ protowire.Type, k, m int) {
+	if len(buf) >= 2 && buf[0] < 0x80 && buf[0]>>3 != 0 && buf[0]&7 == byte(protowire.BytesType) {
+		num, typ = protowire.Number(buf[0]>>3), protowire.BytesType
+		if l := int(buf[1]); l < 0x80 {
+			if 2+l > len(buf) {
+				return num, typ, 1, -1
+			}
+			return num, typ, 1, 1 + l
+		}
+		if len(buf) >= 3 && buf[2] < 0x80 {
+			l := int(buf[1]&0x7f) | int(buf[2])<<7
+			if 3+l > len(buf) {
+				return num, typ, 1, -1
+			}
+			return num, typ, 1, 2 + l
+		}
+	}
+	num, typ, k = protowire.ConsumeTag(buf)
+	if k < 0 {
+		return 0, 0, 0, -1
+	}
+	return num, typ, k, protowire.ConsumeFieldValue(num, typ, buf[k:])
 }

@@ -13,12 +13,13 @@ import (
 // same cores may need; when every queue of many backends falls behind
 // together, as on a saturated host, an unbounded number of them going
 // wide holds that memory per queue and slows every backend
-// (BENCHMARKS.md). A worker takes a share before its
-// first wide read and gives it back with the lanes' buffers, once its
-// last batch sent as lanes is keepLanes old, or when it stops; while no
-// share is free it reads one batch at a time. A batch resuming the split
-// of a lane after a restart is divided again without a share, so the
-// bound may be passed by such a batch for the length of its split.
+// (BENCHMARKS.md). A worker takes a share before its first wide read (or
+// before dividing a batch read narrow that holds more than a batch) and
+// gives it back with the lanes' buffers, once its last batch sent as
+// lanes is keepLanes old, or when it stops; while no share is free it
+// reads, and sends, one batch at a time. A batch resuming the split of a
+// lane after a restart is divided again without a share, so the bound
+// may be passed by such a batch for the length of its split.
 //
 // Safe for concurrent use. A nil *LaneBudget grants every share.
 type LaneBudget struct {

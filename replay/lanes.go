@@ -225,35 +225,6 @@ func labelsHash(ts []byte) (uint64, int) {
 	return d.Sum64(), samples
 }
 
-// field reads the protobuf field at the start of buf: its number and
-// type, the size of its tag k and of its value m; m is negative when it
-// does not parse. A length-delimited field with a one-byte tag and length
-// under 16 KiB, what every label and sample is, is read inline; any other
-// goes through protowire, which gives the same answer.
-func field(buf []byte) (num protowire.Number, typ protowire.Type, k, m int) {
-	if len(buf) >= 2 && buf[0] < 0x80 && buf[0]>>3 != 0 && buf[0]&7 == byte(protowire.BytesType) {
-		num, typ = protowire.Number(buf[0]>>3), protowire.BytesType
-		if l := int(buf[1]); l < 0x80 {
-			if 2+l > len(buf) {
-				return num, typ, 1, -1
-			}
-			return num, typ, 1, 1 + l
-		}
-		if len(buf) >= 3 && buf[2] < 0x80 {
-			l := int(buf[1]&0x7f) | int(buf[2])<<7
-			if 3+l > len(buf) {
-				return num, typ, 1, -1
-			}
-			return num, typ, 1, 2 + l
-		}
-	}
-	num, typ, k = protowire.ConsumeTag(buf)
-	if k < 0 {
-		return 0, 0, 0, -1
-	}
-	return num, typ, k, protowire.ConsumeFieldValue(num, typ, buf[k:])
-}
-
 // lanesFor returns how many lanes batch b is sent as: the lanes of the
 // split it resumes, else one with one request in flight, else one per
 // batchSamples samples (rounded up), at most lanesPerSender per request

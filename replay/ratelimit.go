@@ -139,7 +139,8 @@ func (l *SendLimiter) Wait(ctx context.Context, n, requests int, now time.Time, 
 }
 
 // throttle waits for the backend's send-rate cap before b is sent (as
-// many requests as it has lanes); false when ctx ended the wait.
+// many requests as it has lanes: lanesOf, which takes the lane share
+// deliverBatch then uses); false when ctx ended the wait.
 func (w *Worker) throttle(ctx context.Context, b *queue.Batch) bool {
 	requests, err := w.lanesOf(b)
 	if err != nil {
