@@ -170,7 +170,7 @@ func (d *Daemon) newWorker(s *backendSink, q *shardQueue) (*replay.Worker, error
 		ep.Timeout = b.Timeout
 	}
 	return replay.NewWorker(ep, q.q.Consumer(), replay.Options{
-		Shard: q.shard, BatchSamples: d.cfg.Batch, MaxInFlight: d.cfg.MaxInFlight, Lanes: d.lanes, RetryTimes: d.cfg.RetryTimes,
+		Shard: q.shard, BatchSamples: d.cfg.Batch, MaxInFlight: d.cfg.MaxInFlight, Lanes: d.lanes, Host: d.host, RetryTimes: d.cfg.RetryTimes,
 		MinWait: d.cfg.MinWait, MaxWait: d.cfg.MaxWait, TenantHeader: d.tenantHeader,
 		State: s.state, Metrics: d.metrics.replay, DeadLetters: s.dead,
 		Logger: slog.New(logthrottle.New(d.log.Handler(), logthrottle.Options{})), OnResult: d.sendResultHook(s.backend.ID), Limiter: s.limit,

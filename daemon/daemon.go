@@ -53,7 +53,10 @@ type Daemon struct {
 	cycle *queue.CommitCycle
 	// lanes bounds the queues sending lanes at once
 	// (--remote_write_max_lane_queues); shared by every worker.
-	lanes   *replay.LaneBudget
+	lanes *replay.LaneBudget
+	// host tells the workers whether this host has CPU to spare for
+	// lanes; shared by every worker.
+	host    *replay.HostCPU
 	ingest  *ingest.Handler
 	server  *http.Server
 	version string
@@ -108,6 +111,7 @@ func (d *Daemon) openTopology(s config.Settings) error {
 		watchdog: watchdog.NewMetrics(d.reg), reload: newReloadMetrics(d.reg), rate: replay.NewRateMetrics(d.reg),
 	}
 	d.lanes = replay.NewLaneBudget(d.cfg.MaxLaneQueues, d.reg)
+	d.host = replay.NewHostCPU(d.reg)
 	sinks, err := d.openBackends(bs)
 	if err != nil {
 		return err

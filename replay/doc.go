@@ -115,9 +115,14 @@
 // round trip gathers the next, stays narrow. A backend slow because it
 // is busy on the same cores usually answers some requests fast (so its
 // minRTT stays low) or no faster with lanes, and is left the CPU dividing
-// would take; when the host's cores are saturated and the queues fall
-// behind, lanes may come on and cost ingest CPU (MaxInFlight 1 turns
-// them off). Options.Lanes, a LaneBudget shared by every worker of the
+// would take. When the host's cores are saturated and the queues fall
+// behind, such a backend may still seem slow enough, and lanes would then
+// only move CPU from ingest to the queue going wide; a worker whose
+// backend runs on this host (its URL names localhost, a loopback address
+// or an address of the host) therefore reads one batch at a time while
+// Options.Host reports less than a quarter of a core idle (hostcpu.go).
+// A backend elsewhere may go wide on a busy host: its latency, not the
+// host's cores, is what lanes overlap. Options.Lanes, a LaneBudget shared by every worker of the
 // process (the daemon's --remote_write_max_lane_queues), bounds how many
 // workers go wide at once: a worker takes a share before its first wide
 // read and gives it back with the lanes' buffers, and reads one batch at

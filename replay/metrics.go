@@ -24,6 +24,7 @@ type Metrics struct {
 	inFlight    *prometheus.GaugeVec     // backend
 	wide        *prometheus.CounterVec   // backend
 	laneDenied  *prometheus.CounterVec   // backend
+	laneLocal   *prometheus.CounterVec   // backend
 }
 
 // NewMetrics builds the replay metrics and registers them on reg; a nil
@@ -58,6 +59,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		wide: counter("prws_remote_lane_batches_total", "Batches of several batches' worth of samples, divided into lanes of disjoint series sent in parallel.", "backend"),
 		laneDenied: counter("prws_remote_lane_reads_denied_total",
 			"Reads kept to one batch although the queue was behind enough for lanes, because --remote_write_max_lane_queues queues already held lanes.", "backend"),
+		laneLocal: counter("prws_remote_lane_reads_host_busy_total",
+			"Reads kept to one batch although the queue was behind enough for lanes, because the backend runs on this host and the host had no idle CPU (prws_host_cpu_idle_cores below 0.25).", "backend"),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "prws_remote_requests_in_flight",
 			Help: "Remote-write requests sent to the backend and not answered yet, all shards and lanes together.",
@@ -65,7 +68,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.samplesSent, m.sentBytes, m.retries, m.requests,
-			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration, m.inFlight, m.wide, m.laneDenied)
+			m.dlSamples, m.dlBatches, m.stDropped, m.splits, m.probes, m.refusing, m.up, m.duration, m.inFlight, m.wide, m.laneDenied, m.laneLocal)
 	}
 	return m
 }
@@ -88,6 +91,7 @@ type shardMetrics struct {
 	inFlight    prometheus.Gauge
 	wide        prometheus.Counter
 	laneDenied  prometheus.Counter
+	laneLocal   prometheus.Counter
 }
 
 func (m *Metrics) forShard(backend string, shard int) shardMetrics {
@@ -108,6 +112,7 @@ func (m *Metrics) forShard(backend string, shard int) shardMetrics {
 		inFlight:    m.inFlight.WithLabelValues(backend),
 		wide:        m.wide.WithLabelValues(backend),
 		laneDenied:  m.laneDenied.WithLabelValues(backend),
+		laneLocal:   m.laneLocal.WithLabelValues(backend),
 	}
 }
 

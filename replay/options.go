@@ -57,6 +57,10 @@ type Options struct {
 	// process, that may send lanes at once (lanebudget.go). Nil: every
 	// worker may.
 	Lanes *LaneBudget
+	// Host tells whether this host has CPU to spare (hostcpu.go). While
+	// it has none, a worker whose backend runs on this host reads one
+	// batch at a time. Nil: the host is never busy.
+	Host *HostCPU
 	// RetryTimes is how many consecutive failures mark the backend down
 	// (--remote_write_retry_times). Default 3. Retries never stop.
 	RetryTimes int

@@ -93,15 +93,20 @@ func (w *Worker) nextBatch(ctx context.Context, limit int) (queue.Batch, error) 
 }
 
 // lanesOf returns how many lanes b is sent as (lanesFor), one when it is
-// not resuming a lane split and the worker holds no share of the lane
-// budget and none is free.
+// not resuming a lane split and either the host is busy (hostBusy) or the
+// worker holds no share of the lane budget and none is free.
 func (w *Worker) lanesOf(b *queue.Batch) (int, error) {
 	n, err := lanesFor(b, w.opts.BatchSamples, max(w.opts.MaxInFlight, 1))
-	if err == nil && n > 1 && b.Split.IsZero() && !w.wide.share() {
+	if err == nil && n > 1 && b.Split.IsZero() && (w.hostBusy() || !w.wide.share()) {
 		n = 1
 	}
 	return n, err
 }
+
+// hostBusy reports whether the backend runs on this host and the host has
+// no idle CPU (HostCPU): lanes would then take the CPU the backend and
+// ingest need.
+func (w *Worker) hostBusy() bool { return w.local && w.opts.Host.Busy() }
 
 // share reports whether the worker holds a share of the lane budget,
 // taking one if it is free.
@@ -134,12 +139,17 @@ func (ws *wideState) drop() {
 // batchLimit is the most samples the next batch may hold: enough for
 // lanesPerSender lanes per sender when the pacer goes wide, which it may
 // once even the backend's fastest recent answer (minRTT) took wideFactor
-// times what dividing a batch costs and the worker holds a share of the
+// times what dividing a batch costs, the backend is not on this host while
+// the host has no idle CPU (HostCPU), and the worker holds a share of the
 // lane budget, else one batch.
 func (w *Worker) batchLimit() int {
 	ws, n := &w.wide, w.opts.BatchSamples
 	canWide := w.opts.MaxInFlight > 1 && w.lat.value() >= wideFactor*divideCost*time.Duration(n)
 	mode := ws.pace.choose(canWide)
+	if mode == wide && w.hostBusy() {
+		w.m.laneLocal.Inc()
+		mode = narrow
+	}
 	if mode == wide && !ws.share() {
 		w.m.laneDenied.Inc()
 		mode = narrow
@@ -170,8 +180,9 @@ func (w *Worker) paced(b *queue.Batch, took time.Duration) {
 }
 
 // deliverBatch delivers b, as one request or, when it holds more than
-// one batch's worth of samples and the worker holds a share of the lane
-// budget, or when it resumes the split of a lane, as lanes in parallel.
+// one batch's worth of samples, the host is not busy for its backend
+// (hostBusy) and the worker holds a share of the lane budget, or when it
+// resumes the split of a lane, as lanes in parallel.
 // (A batch read narrow holds more than a batch when one record does; it
 // goes whole without a share, as with MaxInFlight 1.) It returns false,
 // leaving b unacknowledged, when ctx ends first or the queue is closed.

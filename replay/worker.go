@@ -20,6 +20,7 @@ type Worker struct {
 	ep        Endpoint // private copy, defaults applied
 	ownClient bool     // ep.Client was built by NewWorker; Stop closes its idle connections
 	urlErr    error    // non-nil when ep.URL does not parse; every send then fails
+	local     bool     // ep.URL names this host (onThisHost)
 	src       Source
 	opts      Options
 	m         shardMetrics
@@ -46,8 +47,9 @@ type Worker struct {
 }
 
 // NewWorker returns a worker that sends src's batches to ep. ep and opts
-// are copied; neither is modified. It does no I/O. It fails only with
-// ErrNoDeadLetters, when opts.DeadLetters is nil.
+// are copied; neither is modified. It does no I/O but listing this
+// host's network addresses when ep.URL names an IP address (onThisHost).
+// It fails only with ErrNoDeadLetters, when opts.DeadLetters is nil.
 func NewWorker(ep *Endpoint, src Source, opts Options) (*Worker, error) {
 	if opts.DeadLetters == nil {
 		return nil, ErrNoDeadLetters
@@ -68,6 +70,7 @@ func NewWorker(ep *Endpoint, src Source, opts Options) (*Worker, error) {
 	if _, err := url.ParseRequestURI(e.URL); err != nil {
 		w.urlErr = fmt.Errorf("replay: invalid URL for backend %s", e.Name)
 	}
+	w.local = onThisHost(e.URL)
 	w.m.setUp(o.State.Up())
 	return w, nil
 }

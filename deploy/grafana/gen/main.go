@@ -72,7 +72,8 @@ func dashboard() obj {
 	b.graph("Backend up (send health)", "short", 8, series(`max by (backend) (prws_backend_up{`+selB+`})`, "{{backend}}"))
 	b.graph("Batches sent as lanes", "short", 8,
 		series(`sum by (backend) (rate(prws_remote_lane_batches_total{`+selB+`}[`+rate+`]))`, "{{backend}} lanes"),
-		series(`sum by (backend) (rate(prws_remote_lane_reads_denied_total{`+selB+`}[`+rate+`]))`, "{{backend}} denied a lane share"))
+		series(`sum by (backend) (rate(prws_remote_lane_reads_denied_total{`+selB+`}[`+rate+`]))`, "{{backend}} denied a lane share"),
+		series(`sum by (backend) (rate(prws_remote_lane_reads_host_busy_total{`+selB+`}[`+rate+`]))`, "{{backend}} held back: host busy"))
 	b.graph("Queues sending lanes (all backends)", "short", 8, series(`sum(prws_remote_lane_queues{`+sel+`})`, "queues"))
 
 	b.row("Dead letters")
