@@ -10,7 +10,9 @@ import (
 
 	"github.com/prws/prws/adminapi"
 	"github.com/prws/prws/dataops"
+	"github.com/prws/prws/internal/datadir"
 	"github.com/prws/prws/internal/lockfile"
+	"github.com/prws/prws/queue"
 )
 
 // queuesCommand is `prws queues`: the backlog of every queue, from the
@@ -111,7 +113,11 @@ func dataDirFlags() []cli.Flag {
 
 // lockStopped takes the data dir's LOCK for a command that changes a
 // stopped data dir, so no daemon can start meanwhile. It refuses while a
-// daemon (or another command) holds it. The caller releases the lock.
+// daemon (or another command) holds it. It then puts what the daemon's
+// commit journal holds back into the queues and removes it
+// (queue.RestoreJournal), as a daemon start would: a queue the command
+// drops, moves or appends to then holds every record the daemon
+// acknowledged. The caller releases the lock.
 func lockStopped(data, what string) (*lockfile.Lock, error) {
 	if err := requireDataDir(data); err != nil {
 		return nil, err
@@ -120,5 +126,12 @@ func lockStopped(data, what string) (*lockfile.Lock, error) {
 	if errors.Is(err, lockfile.ErrHeld) {
 		return nil, fmt.Errorf("%s needs a stopped data dir: %w", what, err)
 	}
-	return l, err
+	if err != nil {
+		return nil, err
+	}
+	if err := queue.RestoreJournal(datadir.JournalDir(data), data, queue.JournalOptions{}); err != nil {
+		_ = l.Release()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return l, nil
 }

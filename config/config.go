@@ -62,8 +62,12 @@ type Config struct {
 	// more: fewer, fuller outgoing requests (one cursor fsync and one
 	// POST each) for at most this much delivery delay. 0 sends what is
 	// durable at once.
-	BatchLinger  time.Duration
-	TenantHeader string // --tenant-header; empty: tenant_header of the file, else no tenancy
+	BatchLinger time.Duration
+	// CommitJournal (--queue-commit-journal, default true) makes every
+	// queue's group commits durable with one fsync of a shared journal
+	// instead of one fsync per queue (queue.Journal).
+	CommitJournal bool
+	TenantHeader  string // --tenant-header; empty: tenant_header of the file, else no tenancy
 	// MaxSendSamplesPerSecond and MaxSendRequestsPerSecond
 	// (--max-send-samples-per-second, --max-send-requests-per-second)
 	// cap what replay sends to each backend; 0 (default) = unlimited. A
@@ -118,6 +122,7 @@ func Defaults() Config {
 		MaxLabelValueLen:      16 << 10,
 		SegmentBytes:          4 << 20,
 		BatchLinger:           50 * time.Millisecond,
+		CommitJournal:         true,
 	}
 }
 

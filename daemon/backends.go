@@ -108,7 +108,7 @@ func (d *Daemon) openBackend(b config.Backend) (*backendSink, error) {
 		q, err := queue.Open(datadir.QueueDir(d.cfg.DataDir, b.ID, shard), queue.Options{
 			SegmentBytes: d.cfg.SegmentBytes, MaxBytes: d.cfg.MaxQueueBytes, FullPolicy: fullPolicy(d.cfg.QueueFullPolicy),
 			Name: fmt.Sprintf("%s/%04d", b.Name, shard), Logger: d.log.With("backend", b.Name, "shard", shard),
-			Metrics: d.metrics.queue, BatchLinger: d.cfg.BatchLinger, CommitCycle: d.cycle,
+			Metrics: d.metrics.queue, BatchLinger: d.cfg.BatchLinger, CommitCycle: d.cycle, Journal: d.journal,
 		})
 		if err != nil {
 			return s, fmt.Errorf("shard %d: %w", shard, err)

@@ -51,6 +51,10 @@ type Daemon struct {
 	// cycle is shared by every queue: their group commits are fsynced
 	// together (queue.CommitCycle).
 	cycle *queue.CommitCycle
+	// journal, with --queue-commit-journal, is shared by every queue:
+	// one fsync for the groups of all of them (queue.Journal). Closed
+	// after the queues.
+	journal *queue.Journal
 	// lanes bounds the queues sending lanes at once
 	// (--remote_write_max_lane_queues); shared by every worker.
 	lanes *replay.LaneBudget
@@ -112,6 +116,14 @@ func (d *Daemon) openTopology(s config.Settings) error {
 	}
 	d.lanes = replay.NewLaneBudget(d.cfg.MaxLaneQueues, d.reg)
 	d.host = replay.NewHostCPU(d.reg)
+	if d.cfg.CommitJournal {
+		j, err := queue.OpenJournal(datadir.JournalDir(d.cfg.DataDir), d.cfg.DataDir, queue.JournalOptions{
+			SegmentBytes: d.cfg.SegmentBytes, Logger: d.log.With("component", "journal")})
+		if err != nil {
+			return err
+		}
+		d.journal = j
+	}
 	sinks, err := d.openBackends(bs)
 	if err != nil {
 		return err
@@ -226,6 +238,10 @@ func (d *Daemon) closeAll() error {
 	for id, s := range d.all {
 		errs = append(errs, s.close())
 		delete(d.all, id)
+	}
+	if d.journal != nil {
+		errs = append(errs, d.journal.Close())
+		d.journal = nil
 	}
 	if d.store != nil {
 		errs = append(errs, d.store.Close())

@@ -11,9 +11,11 @@ import (
 
 // OfflineQueues opens, on first use, the routed queues of backends of a
 // stopped data dir for a replay: shards 0..Shards-1 of backend.json,
-// routed by its shard key (the default, series, when it has none). The
-// caller holds the data dir's LOCK and calls Close when done. Not safe
-// for concurrent use.
+// routed by its shard key (the default, series, when it has none).
+// The caller holds the data dir's LOCK (taken the way the CLI's
+// lockStopped takes it, which restores the daemon's commit journal into
+// the queues first) and calls Close when done. Not safe for concurrent
+// use.
 type OfflineQueues struct {
 	data string
 	open map[string]Shards

@@ -19,6 +19,7 @@ type group struct {
 	bytes   int    // on-disk bytes (wal length prefixes included)
 	last    uint64 // index of the group's last record
 	cumLast uint64 // cumulative samples through last
+	jbody   []byte // the records again, as a journal frame body (Options.Journal)
 }
 
 // groupRetain bounds the buffer a commit group keeps for the next one,
@@ -34,6 +35,10 @@ func (g *group) reset() {
 	}
 	clear(g.waiters)
 	g.waiters = g.waiters[:0]
+	if cap(g.jbody) > groupRetain {
+		g.jbody = nil
+	}
+	g.jbody = g.jbody[:0]
 	g.records, g.samples, g.bytes = 0, 0, 0
 }
 
@@ -115,6 +120,9 @@ func (q *Queue) encodeLocked(recs []Record, nowMs int64) {
 			Samples: uint32(r.Samples), CumSamples: q.cumNext}
 		q.scratch = appendRecord(q.scratch[:0], &e, r.Tenant, r.Payload, r.Block, !r.Raw)
 		g.batch.Write(q.nextIndex, q.scratch)
+		if q.opts.Journal != nil {
+			g.jbody = appendEntry(g.jbody, q.scratch)
+		}
 		g.records++
 		g.samples += r.Samples
 		size := len(q.scratch) + uvarintLen(len(q.scratch))
@@ -170,10 +178,10 @@ func (q *Queue) writer() {
 // positions. The next Submit and read allocate again. Called by the
 // writer goroutine, which owns spare.
 func (q *Queue) releaseIdle(spare *group) {
-	spare.batch, spare.waiters = wal.Batch{}, nil
+	spare.batch, spare.waiters, spare.jbody = wal.Batch{}, nil, nil
 	q.mu.Lock()
 	if len(q.next.waiters) == 0 {
-		q.next.batch, q.next.waiters = wal.Batch{}, nil
+		q.next.batch, q.next.waiters, q.next.jbody = wal.Batch{}, nil, nil
 	}
 	q.scratch = nil
 	q.mu.Unlock()
@@ -189,7 +197,9 @@ func (q *Queue) releaseIdle(spare *group) {
 // (one fsync; the patched wal also fsyncs the directory, under its lock,
 // when the group starts a new segment file) and reports the result to
 // its waiters. With Options.CommitCycle it first waits for its cycle and
-// writes within it. It returns false when there was nothing to write.
+// writes within it. With Options.Journal the write is not fsynced: the
+// journal's cycle, joined first, makes the group durable (journalCommit).
+// It returns false when there was nothing to write.
 func (q *Queue) commitNext(spare **group) bool {
 	q.mu.Lock()
 	pending := len(q.next.waiters) > 0
@@ -197,9 +207,13 @@ func (q *Queue) commitNext(spare **group) bool {
 	if !pending {
 		return false
 	}
-	c := q.opts.CommitCycle
-	if c != nil {
-		c.enter() // what is submitted meanwhile joins this group
+	c, j := q.opts.CommitCycle, q.opts.Journal
+	var round *commitRound
+	switch {
+	case j != nil:
+		round = j.enter() // what is submitted meanwhile joins this group
+	case c != nil:
+		c.enter() // likewise
 	}
 	q.mu.Lock()
 	g := q.next
@@ -211,11 +225,18 @@ func (q *Queue) commitNext(spare **group) bool {
 	if l != nil {
 		start := time.Now()
 		err = write(l, &g.batch)
+		if round != nil && err == nil {
+			err = q.journalCommit(l, g, round)
+			round = nil
+		}
 		q.m.fsync.Observe(time.Since(start).Seconds())
 		q.fsyncs.Add(1)
 	}
-	if c != nil {
-		c.leave() // before finish: a reopen after an error must not hold the cycle
+	switch {
+	case round != nil:
+		j.abstain(round) // before finish: a reopen after an error must not hold the cycle
+	case j == nil && c != nil:
+		c.leave() // likewise
 	}
 	q.finish(g, l, err)
 	g.reset()

@@ -52,7 +52,26 @@
 // waits for all N fsyncs anyway; without the cycle each queue would
 // start its next fsync as soon as its own returned, for the few records
 // that arrived meanwhile, and the fsyncs (about 150-200 µs of CPU each on
-// a small VM) would multiply with the queues. A write or fsync error fails the
+// a small VM) would multiply with the queues.
+//
+// Queues that share a Journal (Options.Journal; the daemon gives all of
+// its queues one unless --queue-commit-journal=false) fsync neither their
+// wal per group: they commit in the journal's cycles (as with a
+// CommitCycle, which they then do not use): each queue of a cycle writes
+// its group into its wal and hands the same entries to the journal, and
+// the last one to do so writes every group of the cycle with one write
+// and one fsync of the journal. A request whose series went to N queues
+// then costs one fsync, not N, and an fsync costs about the same CPU
+// whatever its size. A cycle with one queue's group only skips the
+// journal: that queue fsyncs its own wal, which makes everything it
+// wrote before durable too. The queues' wals are fsynced once a second by the
+// journal's checkpoint, after which the journal files written before it
+// are removed; at start, and when a queue reopens a failed log, the
+// records of the journal's last run for that queue are written into its
+// wal again (journal.go, journalframe.go). When the journal cannot be
+// written, a group is fsynced in its own wal instead.
+//
+// A write or fsync error fails the
 // group (and the one forming) and retires the wal instance; a wal that saw
 // an error is never written again. The writer goroutine then reopens the
 // log from disk (repair, open, bounds: a read of the whole backlog)

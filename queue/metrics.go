@@ -20,6 +20,7 @@ type Metrics struct {
 	retired         *prometheus.CounterVec
 	droppedSamples  *prometheus.CounterVec
 	droppedRecords  *prometheus.CounterVec
+	journalFallback *prometheus.CounterVec
 }
 
 // NewMetrics builds the queue metrics and registers them on reg. A nil reg
@@ -49,6 +50,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"Acknowledged samples dropped unsent to keep the queue within --max-queue-bytes (--queue-full-policy drop-oldest)."),
 		droppedRecords: counter("dropped_records_total",
 			"Records dropped unsent to keep the queue within --max-queue-bytes (--queue-full-policy drop-oldest)."),
+		journalFallback: counter("journal_fallbacks_total",
+			"Group commits fsynced in the queue's own log because the shared commit journal could not take them."),
 	}
 }
 
@@ -76,6 +79,7 @@ type queueMetrics struct {
 	fsync, group                   prometheus.Observer
 	corrupt, tailRepairs, retired  prometheus.Counter
 	droppedSamples, droppedRecords prometheus.Counter
+	journalFallbacks               prometheus.Counter
 	parent                         *Metrics
 	name                           string
 }
@@ -83,25 +87,26 @@ type queueMetrics struct {
 // forQueue returns the children labelled name.
 func (m *Metrics) forQueue(name string) queueMetrics {
 	return queueMetrics{
-		records:        m.appendedRecords.WithLabelValues(name),
-		samples:        m.appendedSamples.WithLabelValues(name),
-		bytes:          m.appendedBytes.WithLabelValues(name),
-		fsync:          m.fsyncSeconds.WithLabelValues(name),
-		group:          m.groupSubmits.WithLabelValues(name),
-		corrupt:        m.corrupt.WithLabelValues(name),
-		tailRepairs:    m.tailRepairs.WithLabelValues(name),
-		retired:        m.retired.WithLabelValues(name),
-		droppedSamples: m.droppedSamples.WithLabelValues(name),
-		droppedRecords: m.droppedRecords.WithLabelValues(name),
-		parent:         m,
-		name:           name,
+		records:          m.appendedRecords.WithLabelValues(name),
+		samples:          m.appendedSamples.WithLabelValues(name),
+		bytes:            m.appendedBytes.WithLabelValues(name),
+		fsync:            m.fsyncSeconds.WithLabelValues(name),
+		group:            m.groupSubmits.WithLabelValues(name),
+		corrupt:          m.corrupt.WithLabelValues(name),
+		tailRepairs:      m.tailRepairs.WithLabelValues(name),
+		retired:          m.retired.WithLabelValues(name),
+		droppedSamples:   m.droppedSamples.WithLabelValues(name),
+		droppedRecords:   m.droppedRecords.WithLabelValues(name),
+		journalFallbacks: m.journalFallback.WithLabelValues(name),
+		parent:           m,
+		name:             name,
 	}
 }
 
 // forget removes the queue's series (on Close).
 func (qm queueMetrics) forget() {
 	m := qm.parent
-	for _, v := range []*prometheus.CounterVec{m.appendedRecords, m.appendedSamples, m.appendedBytes, m.corrupt, m.tailRepairs, m.retired, m.droppedSamples, m.droppedRecords} {
+	for _, v := range []*prometheus.CounterVec{m.appendedRecords, m.appendedSamples, m.appendedBytes, m.corrupt, m.tailRepairs, m.retired, m.droppedSamples, m.droppedRecords, m.journalFallback} {
 		v.DeleteLabelValues(qm.name)
 	}
 	m.fsyncSeconds.DeleteLabelValues(qm.name)

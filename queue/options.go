@@ -61,6 +61,12 @@ type Options struct {
 	// many queues. nil (the default): the queue commits on its own, as
 	// soon as the previous group is fsynced.
 	CommitCycle *CommitCycle
+	// Journal, when set, is shared with other queues under its root: the
+	// queue writes its groups to its wal without an fsync and makes them
+	// durable with one fsync of the journal for every queue's groups at
+	// once (see Journal). nil (the default): each group is fsynced in the
+	// queue's own wal.
+	Journal *Journal
 }
 
 const (

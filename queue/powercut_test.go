@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/prws/prws/internal/fsutil"
 	"github.com/prws/prws/internal/powerfs"
@@ -33,12 +34,22 @@ type powerCutQueue struct {
 	// optional are records whose Append failed: delivered or not.
 	optional map[int]bool
 	acked    int // highest record number of a batch given to Ack; -1: none
+	// jopts, when set, runs the queue with a Journal in <mount>/journal.
+	jopts *JournalOptions
+	mnt   string
+	jgone []*Journal // journals abandoned at a cut or still open, closed at the end
 }
 
 func newPowerCutQueue(t *testing.T, opts Options) *powerCutQueue {
+	return newPowerCutQueueWith(t, opts, nil)
+}
+
+// newPowerCutQueueWith is newPowerCutQueue with a journal when jopts is
+// not nil.
+func newPowerCutQueueWith(t *testing.T, opts Options, jopts *JournalOptions) *powerCutQueue {
 	mnt, disk := powerfs.MountT(t)
 	p := &powerCutQueue{t: t, disk: disk, dir: filepath.Join(mnt, "queues", "b", "0000"), opts: opts, acked: -1,
-		optional: map[int]bool{}}
+		optional: map[int]bool{}, jopts: jopts, mnt: mnt}
 	// The daemon makes the backend directory durably before a queue in
 	// it; Open makes the queue's own directory durable.
 	if err := fsutil.MkdirDurable(filepath.Dir(p.dir), mnt, 0o750); err != nil {
@@ -48,6 +59,9 @@ func newPowerCutQueue(t *testing.T, opts Options) *powerCutQueue {
 		for _, q := range append(p.gone, p.q) {
 			_ = q.Close()
 		}
+		for _, j := range p.jgone {
+			_ = j.Close()
+		}
 	})
 	p.open()
 	return p
@@ -55,6 +69,14 @@ func newPowerCutQueue(t *testing.T, opts Options) *powerCutQueue {
 
 func (p *powerCutQueue) open() {
 	p.t.Helper()
+	if p.jopts != nil {
+		j, err := OpenJournal(filepath.Join(p.mnt, "journal"), p.mnt, *p.jopts)
+		if err != nil {
+			p.t.Fatalf("OpenJournal after a power cut: %v", err)
+		}
+		p.jgone = append(p.jgone, j)
+		p.opts.Journal = j
+	}
 	q, err := Open(p.dir, p.opts)
 	if err != nil {
 		p.t.Fatalf("Open after a power cut: %v", err)
@@ -65,6 +87,11 @@ func (p *powerCutQueue) open() {
 // cut cuts the power, abandons the queue and opens it again.
 func (p *powerCutQueue) cut() {
 	p.t.Helper()
+	if j := p.opts.Journal; j != nil {
+		// Its checkpoints must not touch the disk after the cut: Close
+		// stops them and, with the queue still open, keeps every file.
+		_ = j.Close()
+	}
 	if err := p.disk.PowerCut(); err != nil {
 		p.t.Fatal(err)
 	}
@@ -170,23 +197,35 @@ func TestPowerCut(t *testing.T) {
 			p.appendN(r, 100) // into a new tail file, named durably
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := newPowerCutQueue(t, Options{SegmentBytes: seg, TruncateSegments: 1})
-			tc.run(p)
-			p.cut()
-			p.verify("after the power cut")
-			p.appendN(r, 10)
-			p.cut()
-			p.verify("after a second power cut")
-		})
+		for _, jopts := range []*JournalOptions{nil, {Checkpoint: time.Hour}, {Checkpoint: time.Millisecond}} {
+			name := tc.name
+			if jopts != nil {
+				name += fmt.Sprintf(", journal checkpoint %s", jopts.Checkpoint)
+			}
+			t.Run(name, func(t *testing.T) {
+				p := newPowerCutQueueWith(t, Options{SegmentBytes: seg, TruncateSegments: 1}, jopts)
+				tc.run(p)
+				p.cut()
+				p.verify("after the power cut")
+				p.appendN(r, 10)
+				p.cut()
+				p.verify("after a second power cut")
+			})
+		}
 	}
 }
 
 // TestPowerCutLoop mixes appends, deliveries and truncations with power
 // cuts at random points, 25 times.
 func TestPowerCutLoop(t *testing.T) {
+	for _, jopts := range []*JournalOptions{nil, {Checkpoint: 3 * time.Millisecond}} {
+		t.Run(fmt.Sprintf("journal %v", jopts != nil), func(t *testing.T) { powerCutLoop(t, jopts) })
+	}
+}
+
+func powerCutLoop(t *testing.T, jopts *JournalOptions) {
 	r := rand.New(rand.NewPCG(3, 4))
-	p := newPowerCutQueue(t, Options{SegmentBytes: 4096, TruncateSegments: 1})
+	p := newPowerCutQueueWith(t, Options{SegmentBytes: 4096, TruncateSegments: 1}, jopts)
 	for round := range 25 {
 		p.appendN(r, r.IntN(400))
 		p.consume(r.IntN(6), 1+r.IntN(100))

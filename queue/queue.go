@@ -82,6 +82,9 @@ type Queue struct {
 	// idleReleases counts releaseIdle calls, for tests.
 	idleReleases atomic.Uint64
 
+	jname       string // name in Options.Journal: dir relative to its root
+	logCloseErr error  // the final Close of wlog; guarded by mu
+
 	kick     chan struct{} // wakes the writer; capacity 1
 	appended chan struct{} // wakes NextBatch; capacity 1
 	acked    chan struct{} // wakes the ack flusher; capacity 1
@@ -105,8 +108,19 @@ func Open(dir string, opts Options) (*Queue, error) {
 		acked: make(chan struct{}, 1), stop: make(chan struct{}),
 		writeBatch: func(l *wal.Log, b *wal.Batch) error { return l.WriteBatch(b) },
 	}
+	if j := o.Journal; j != nil {
+		name, err := j.nameOf(dir)
+		if err != nil {
+			return nil, fmt.Errorf("queue %s: %w", o.Name, err)
+		}
+		q.jname = name
+	}
 	if err := q.open(); err != nil {
 		return nil, fmt.Errorf("queue %s: %w", o.Name, err)
+	}
+	if j := o.Journal; j != nil {
+		j.register(q)
+		q.journalReset()
 	}
 	q.wg.Add(2)
 	go q.writer()
@@ -158,13 +172,24 @@ func (q *Queue) openLog() (*wal.Log, error) {
 	if rep.tailCutBytes > 0 {
 		q.m.tailRepairs.Inc()
 	}
+	j := q.opts.Journal
 	l, err := wal.Open(q.dir, &wal.Options{
 		SegmentSize: q.opts.SegmentBytes, SegmentCacheSize: 1,
 		NoCopy: true, AllowEmpty: true, DirPerms: 0o750, FilePerms: 0o640,
-		NewTailOnOpen: true,
+		NewTailOnOpen: true, NoSync: j != nil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open wal: %w", err)
+	}
+	if j != nil {
+		n, err := j.restoreInto(q.jname, l)
+		if err != nil {
+			_ = l.Close()
+			return nil, fmt.Errorf("restore from the journal: %w", err)
+		}
+		if n > 0 {
+			q.log.Info("restored acknowledged records from the journal", "records", n)
+		}
 	}
 	return l, nil
 }
@@ -246,11 +271,21 @@ func (q *Queue) Close() error {
 	q.mu.Lock()
 	q.readMu.Lock()
 	if q.wlog != nil {
-		err = errors.Join(err, q.wlog.Close())
+		q.logCloseErr = q.wlog.Close()
+		err = errors.Join(err, q.logCloseErr)
 		q.wlog = nil
+	} else if q.brokenErr != nil {
+		q.logCloseErr = q.brokenErr // what the journal holds for it is in no fsynced log
 	}
+	closeErr := q.logCloseErr
 	q.readMu.Unlock()
 	q.mu.Unlock()
+	if j := q.opts.Journal; j != nil {
+		if closeErr == nil {
+			q.journalReset()
+		}
+		j.release(q, closeErr)
+	}
 	q.curMu.Lock()
 	err = errors.Join(err, q.cursor.close())
 	q.curMu.Unlock()

@@ -39,6 +39,10 @@ func QueueDir(data, id string, shard int) string {
 	return filepath.Join(BackendDir(data, id), fmt.Sprintf("%04d", shard))
 }
 
+// JournalDir holds the queues' shared commit journal (queue.Journal);
+// the queue names in it are relative to the data dir.
+func JournalDir(data string) string { return filepath.Join(data, "journal") }
+
 // DeadLetterDir holds the dead letters of one backend.
 func DeadLetterDir(data, id string) string { return filepath.Join(data, "deadletter", id) }
 
