@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -207,7 +208,8 @@ type commitRound struct {
 	expect    int          // woken by the previous cycle's end: the write waits for them to join
 	frames    []byte       // the frames submitted
 	n         int          // how many
-	own       func() error // with one frame: its queue's wal fsync, done instead of the journal's
+	owns      []func() error // per frame: its queue's wal fsync, or nil
+	errs      []error        // per frame, when the owns ran instead of the journal's write
 	writing   bool         // the write began: nobody joins any more
 	err       error        // the write's result, set before done is closed
 	done      chan struct{}
@@ -236,13 +238,18 @@ func (j *Journal) enter() *commitRound {
 	return j.cur
 }
 
+// ownSyncMax is the most frames of a cycle made durable by their queues'
+// own fsyncs (run at once) rather than by the journal: below three, the
+// journal would save at most one fsync and cost a second copy of the
+// data, whose write-back costs about as much.
+const ownSyncMax = 2
+
 // submit hands f to r and waits for the end of the cycle: nil once f is
-// durable, or why not. When f turns out to be the cycle's only frame and
-// own is not nil, own (the fsync of the wal that holds f's entries) is
-// called instead of writing f to the journal, within the cycle, and its
-// error returned: one fsync either way, and no second copy of the data.
-// Otherwise f is written and fsynced with the cycle's other frames; a
-// failure there is ErrJournalUnavailable.
+// durable, or why not. When the cycle ends with at most ownSyncMax frames,
+// all with an own (the fsync of the wal that holds the frame's entries),
+// those are called instead of writing to the journal, within the cycle,
+// and f's own error returned. Otherwise f is written and fsynced with the
+// cycle's other frames; a failure there is ErrJournalUnavailable.
 func (j *Journal) submit(r *commitRound, f *frame, own func() error) error {
 	j.mu.Lock()
 	if j.closed {
@@ -251,12 +258,14 @@ func (j *Journal) submit(r *commitRound, f *frame, own func() error) error {
 		return fmt.Errorf("%w: %w", ErrJournalUnavailable, ErrClosed)
 	}
 	r.frames = f.appendTo(r.frames)
+	r.owns = append(r.owns, own)
+	i := r.n
 	r.n++
-	r.own = nil
-	if r.n == 1 {
-		r.own = own
+	err := j.decided(r)
+	if r.errs != nil {
+		return r.errs[i]
 	}
-	return j.decided(r)
+	return err
 }
 
 // abstain takes the caller out of r without a frame (its wal write
@@ -281,8 +290,14 @@ func (j *Journal) decided(r *commitRound) error {
 	j.mu.Unlock()
 	switch {
 	case r.n == 0:
-	case r.own != nil:
-		r.err = r.own()
+	case r.n <= ownSyncMax && !slices.ContainsFunc(r.owns, func(f func() error) bool { return f == nil }):
+		r.errs = make([]error, r.n)
+		var wg sync.WaitGroup
+		for i, own := range r.owns[1:] {
+			wg.Go(func() { r.errs[i+1] = own() })
+		}
+		r.errs[0] = r.owns[0]()
+		wg.Wait()
 	default:
 		r.err = j.write(r.frames)
 	}

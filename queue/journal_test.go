@@ -324,9 +324,9 @@ func fallbacks(p *journaledQueues) float64 {
 // only by the journal then, are restored into the new log file, and the
 // journal keeps its files until a checkpoint succeeds.
 func TestJournalCheckpointFsyncFails(t *testing.T) {
-	p := newJournaledQueues(t, 2, JournalOptions{Checkpoint: time.Hour})
+	p := newJournaledQueues(t, 3, JournalOptions{Checkpoint: time.Hour})
 	p.appendTogether(50)
-	segs, err := p.qs[0].segments() // the same name in both queues: one of them fails
+	segs, err := p.qs[0].segments() // the same name in every queue: one of them fails
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,8 +349,8 @@ func TestJournalCheckpointFsyncFails(t *testing.T) {
 // under the same directory does not get the records the journal still
 // holds for the old one.
 func TestJournalQueueRecreated(t *testing.T) {
-	p := newJournaledQueues(t, 1, JournalOptions{Checkpoint: time.Hour})
-	p.appendAll(30)
+	p := newJournaledQueues(t, 3, JournalOptions{Checkpoint: time.Hour})
+	p.appendTogether(30)
 	if err := p.qs[0].Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestJournalQueueRecreated(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.qs[0], p.next[0], p.acked[0] = q, 1000, 999
-	p.appendAll(5)
+	p.appendTogether(5)
 	p.cut()
 	p.verify("a queue made again, after a power cut")
 }
@@ -371,7 +371,7 @@ func TestJournalQueueRecreated(t *testing.T) {
 // into the queues and removes its files, so a queue opened without a
 // journal has them.
 func TestRestoreJournal(t *testing.T) {
-	p := newJournaledQueues(t, 2, JournalOptions{Checkpoint: time.Hour})
+	p := newJournaledQueues(t, 3, JournalOptions{Checkpoint: time.Hour})
 	p.appendTogether(40)
 	_ = p.j.Close()
 	if err := p.disk.PowerCut(); err != nil {
