@@ -203,15 +203,15 @@ func (j *Journal) release(q *Queue, closeErr error) {
 // frame (submit) or drop out (abstain); the last of them writes every
 // frame with one write and one fsync, and all of them get its result.
 type commitRound struct {
-	undecided int          // joined, neither submitted nor abstained yet
-	joined    int          // joined so far
-	expect    int          // woken by the previous cycle's end: the write waits for them to join
-	frames    []byte       // the frames submitted
-	n         int          // how many
+	undecided int            // joined, neither submitted nor abstained yet
+	joined    int            // joined so far
+	expect    int            // woken by the previous cycle's end: the write waits for them to join
+	frames    []byte         // the frames submitted
+	n         int            // how many
 	owns      []func() error // per frame: its queue's wal fsync, or nil
 	errs      []error        // per frame, when the owns ran instead of the journal's write
-	writing   bool         // the write began: nobody joins any more
-	err       error        // the write's result, set before done is closed
+	writing   bool           // the write began: nobody joins any more
+	err       error          // the write's result, set before done is closed
 	done      chan struct{}
 }
 
