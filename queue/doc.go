@@ -62,9 +62,10 @@
 // the last one to do so writes every group of the cycle with one write
 // and one fsync of the journal. A request whose series went to N queues
 // then costs one fsync, not N, and an fsync costs about the same CPU
-// whatever its size. A cycle with one queue's group only skips the
-// journal: that queue fsyncs its own wal, which makes everything it
-// wrote before durable too. The queues' wals are fsynced once a second by the
+// whatever its size. A cycle with only one or two queues' groups skips
+// the journal: those queues fsync their own wals, at once, which makes
+// everything they wrote before durable too (below three the journal
+// would save at most one fsync for a second copy of the data). The queues' wals are fsynced once a second by the
 // journal's checkpoint, after which the journal files written before it
 // are removed; at start, and when a queue reopens a failed log, the
 // records of the journal's last run for that queue are written into its

@@ -22,9 +22,9 @@ import (
 // writes its group into its own wal without an fsync and hands the same
 // wal entries to the cycle; the last queue of the cycle to do so writes
 // them all with one write and one fsync, and only then are the groups'
-// submitters answered. The only group of a cycle is not journaled: its
-// queue fsyncs its own wal, which costs the same one fsync without the
-// second copy. The queues' wals are fsynced in the
+// submitters answered. The groups of a cycle of one or two queues are
+// not journaled: their queues fsync their own wals, at once, which costs
+// at most one fsync more and no second copy of the data. The queues' wals are fsynced in the
 // background at checkpoints (JournalOptions.Checkpoint): the journal
 // first moves on to a new file, then fsyncs every queue's log, and only
 // then removes the files it moved away from, so every acknowledged
