@@ -24,16 +24,18 @@ import (
 // them all with one write and one fsync, and only then are the groups'
 // submitters answered. The groups of a cycle of one or two queues are
 // not journaled: their queues fsync their own wals, at once, which costs
-// at most one fsync more and no second copy of the data. The queues' wals are fsynced in the
-// background at checkpoints (JournalOptions.Checkpoint): the journal
-// first moves on to a new file, then fsyncs every queue's log, and only
-// then removes the files it moved away from, so every acknowledged
-// record is, at every moment, fsynced in its queue's wal or in a journal
-// file (or both). At start (OpenJournal) the records of the journal
-// files that a queue's wal lacks, after a crash or a power cut, are
-// appended to it, in order and at their own indexes, before any queue
-// opens; a queue whose log fails at run time restores them the same way
-// when it reopens its log.
+// at most one fsync more and no second copy of the data.
+//
+// The queues' wals are fsynced in the background at checkpoints
+// (JournalOptions.Checkpoint): the journal first moves on to a new file,
+// then fsyncs every queue's log, and only then removes the files it
+// moved away from, so every acknowledged record is, at every moment,
+// fsynced in its queue's wal or in a journal file (or both). At start
+// (OpenJournal), before any queue opens, each queue's last run of
+// records in the journal is written into its wal again, at their own
+// indexes (restoreLog says why the wal is cut back first); a queue whose
+// log fails at run time restores itself the same way when it reopens
+// its log.
 //
 // The journal replaces per-queue fsyncs, which cost about the same CPU
 // whatever their size (50-130 µs each on a small VM): with N queues, a
